@@ -1,0 +1,127 @@
+"""The fixed cast: alice and bob speak for one party, charlie for another, and staff.
+
+The trajectory `dvt` has one agreement led by alice's party with charlie's party not involved,
+so each protected page can be tried by member, colleague, outsider and staff.
+"""
+
+import datetime
+
+import pytest
+
+from afspraken.models import Partij
+from trajecten.models import Faseperiode
+from trajecten.services import ensure_redactiegroep
+
+from .factories import (
+    FaseperiodeFactory,
+    LidmaatschapFactory,
+    PartijFactory,
+    ThemaFactory,
+    TrajectFactory,
+    UserFactory,
+    VerbeterafspraakFactory,
+)
+
+
+@pytest.fixture
+def nhg(db):
+    return PartijFactory(
+        afkorting="NHG",
+        naam="Nederlands Huisartsen Genootschap",
+        soort=Partij.Soort.WETENSCHAPPELIJKE_VERENIGING,
+    )
+
+
+@pytest.fixture
+def niv(db):
+    return PartijFactory(
+        afkorting="NIV",
+        naam="Nederlandse Internisten Vereniging",
+        soort=Partij.Soort.WETENSCHAPPELIJKE_VERENIGING,
+    )
+
+
+@pytest.fixture
+def zn(db):
+    return PartijFactory(
+        afkorting="ZN", naam="Zorgverzekeraars Nederland", soort=Partij.Soort.ZORGVERZEKERAARS
+    )
+
+
+@pytest.fixture
+def alice(nhg):
+    """A member of NHG."""
+    user = UserFactory(username="alice")
+    LidmaatschapFactory(partij=nhg, user=user)
+    return user
+
+
+@pytest.fixture
+def bob(nhg):
+    """Alice's colleague at NHG."""
+    user = UserFactory(username="bob")
+    LidmaatschapFactory(partij=nhg, user=user)
+    return user
+
+
+@pytest.fixture
+def charlie(zn):
+    """A member of ZN, a party not involved in the `afspraak` fixture."""
+    user = UserFactory(username="charlie")
+    LidmaatschapFactory(partij=zn, user=user)
+    return user
+
+
+@pytest.fixture
+def staff(db):
+    """A Zorginstituut editor: staff, with the editors' group permissions (not superuser)."""
+    user = UserFactory(username="redactie", is_staff=True)
+    user.groups.add(ensure_redactiegroep())
+    return user
+
+
+@pytest.fixture
+def dvt(db):
+    traject = TrajectFactory(
+        naam="Diepe veneuze trombose en longembolie",
+        slug="diepe-veneuze-trombose-en-longembolie",
+        domein="Bloed- en immuunsysteem",
+        icd10_codes="I80.2, I26",
+    )
+    FaseperiodeFactory(
+        traject=traject,
+        fase=Faseperiode.Fase.SCREENING,
+        startdatum=datetime.date(2018, 1, 1),
+        einddatum=datetime.date(2019, 4, 10),
+    )
+    FaseperiodeFactory(
+        traject=traject,
+        fase=Faseperiode.Fase.VERDIEPING,
+        startdatum=datetime.date(2019, 4, 10),
+        einddatum=datetime.date(2021, 10, 11),
+    )
+    FaseperiodeFactory(
+        traject=traject,
+        fase=Faseperiode.Fase.IMPLEMENTATIE,
+        startdatum=datetime.date(2021, 10, 11),
+    )
+    return traject
+
+
+@pytest.fixture
+def diagnostiek(dvt):
+    return ThemaFactory(traject=dvt, naam="Diagnostiek", volgorde=1)
+
+
+@pytest.fixture
+def afspraak(dvt, diagnostiek, nhg, niv):
+    """Led by NHG (alice, bob) with NIV involved; ZN (charlie) is not involved."""
+    return VerbeterafspraakFactory(
+        traject=dvt,
+        thema=diagnostiek,
+        nummer=1,
+        titel="Voorkom onnodige verwijzing",
+        regiehouder=nhg,
+        betrokken_partijen=[niv],
+        streefjaar=2024,
+    )

@@ -1,0 +1,115 @@
+"""Factories with deterministic values, so a failing test reads the same every run."""
+
+import datetime
+
+import factory
+from django.contrib.auth import get_user_model
+
+from afspraken.models import Lidmaatschap, Partij, Status, Verbeterafspraak, Voortgangsupdate
+from rapportages.models import Rapportage
+from trajecten.models import Faseperiode, Thema, Traject
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"gebruiker{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
+    first_name = "Test"
+    last_name = factory.LazyAttribute(lambda o: o.username.capitalize())
+    password = factory.django.Password("geheim-wachtwoord-123")
+
+
+class PartijFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Partij
+        django_get_or_create = ["afkorting"]
+
+    afkorting = factory.Sequence(lambda n: f"P{n}")
+    naam = factory.LazyAttribute(lambda o: f"Partij {o.afkorting}")
+    soort = Partij.Soort.WETENSCHAPPELIJKE_VERENIGING
+
+
+class LidmaatschapFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Lidmaatschap
+
+    partij = factory.SubFactory(PartijFactory)
+    user = factory.SubFactory(UserFactory)
+
+
+class TrajectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Traject
+
+    naam = factory.Sequence(lambda n: f"Traject {n}")
+    slug = factory.Sequence(lambda n: f"traject-{n}")
+    domein = "Hart, vaat en long"
+    icd10_codes = "I80.2"
+    signalementdatum = datetime.date(2021, 10, 11)
+
+
+class FaseperiodeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Faseperiode
+
+    traject = factory.SubFactory(TrajectFactory)
+    fase = Faseperiode.Fase.SCREENING
+    startdatum = datetime.date(2018, 1, 1)
+    einddatum = None
+
+
+class ThemaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Thema
+
+    traject = factory.SubFactory(TrajectFactory)
+    naam = factory.Sequence(lambda n: f"Thema {n}")
+    volgorde = factory.Sequence(lambda n: n)
+
+
+class VerbeterafspraakFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Verbeterafspraak
+
+    traject = factory.SubFactory(TrajectFactory)
+    thema = factory.SubFactory(ThemaFactory, traject=factory.SelfAttribute("..traject"))
+    nummer = factory.Sequence(lambda n: n + 1)
+    titel = factory.Sequence(lambda n: f"Voorkom onnodige zorg {n}")
+    omschrijving = "Partijen zorgen dat patiënten de juiste zorg op de juiste plek krijgen."
+    regiehouder = factory.SubFactory(PartijFactory)
+    streefjaar = 2024
+
+    @factory.post_generation
+    def betrokken_partijen(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.betrokken_partijen.set(extracted)
+
+
+class VoortgangsupdateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Voortgangsupdate
+
+    verbeterafspraak = factory.SubFactory(VerbeterafspraakFactory)
+    peildatum = datetime.date(2022, 10, 1)
+    status = Status.OP_SCHEMA
+    tekst = "De werkgroep is gestart."
+    partij = factory.LazyAttribute(lambda o: o.verbeterafspraak.regiehouder)
+
+
+class RapportageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Rapportage
+
+    soort = Rapportage.Soort.TRAJECT
+    traject = factory.SubFactory(TrajectFactory)
+    jaar = 2022
+    titel = factory.LazyAttribute(
+        lambda o: f"Voortgangsrapportage {o.traject.naam if o.traject else 'implementatie'}"
+        f" {o.jaar}"
+    )
+    peildatum = datetime.date(2022, 11, 1)
+    inleiding = "Dit is de inleiding."
+    vervolg = "De volgende rapportage verschijnt in het najaar van 2023."

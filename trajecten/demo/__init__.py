@@ -1,0 +1,177 @@
+"""The demo data set: realistic trajectories, parties, agreements and progress.
+
+The YAML beside this module is the project's own copy of the shared reference data.
+Loading is idempotent: every row is found by its natural key before it is written.
+"""
+
+import datetime
+from pathlib import Path
+
+import yaml
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from afspraken.models import Lidmaatschap, Partij, Status, Verbeterafspraak, Voortgangsupdate
+from rapportages.models import Rapportage
+from trajecten.models import Faseperiode, Thema, Traject
+from trajecten.services import ensure_redactiegroep
+
+DATA_FILE = Path(__file__).with_name("verbetertrajecten.yaml")
+DEMO_PASSWORD = "demo"
+# Demo account name -> abbreviation of the party its user belongs to.
+DEMO_ACCOUNTS = {
+    "nhg": "NHG",
+    "niv": "NIV",
+    "nvvh": "NVvH",
+    "patientenfederatie": "PFNL",
+    "zn": "ZN",
+    "nvalt": "NVALT",
+    "kngf": "KNGF",
+}
+PROGRESS_PEILDATUM = (10, 1)  # progress of year N is reported per 1 October of N
+
+SOORT_BY_LABEL = {label.lower(): value for value, label in Partij.Soort.choices}
+STATUS_BY_LABEL = {label.lower(): value for value, label in Status.choices}
+
+
+def read_data() -> dict:
+    with DATA_FILE.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+@transaction.atomic
+def load_demo() -> dict[str, int]:
+    data = read_data()
+    partijen = {p["abbr"]: _load_partij(p) for p in data["parties"]}
+    for item in data["trajectories"]:
+        _load_traject(item, partijen)
+    _load_accounts(partijen)
+    return {
+        "trajecten": Traject.objects.count(),
+        "partijen": Partij.objects.count(),
+        "verbeterafspraken": Verbeterafspraak.objects.count(),
+        "voortgangsupdates": Voortgangsupdate.objects.count(),
+        "rapportages": Rapportage.objects.count(),
+    }
+
+
+def _load_partij(item: dict) -> Partij:
+    partij, _ = Partij.objects.update_or_create(
+        afkorting=item["abbr"],
+        defaults={"naam": item["name"], "soort": SOORT_BY_LABEL[item["kind"].lower()]},
+    )
+    return partij
+
+
+def _load_traject(item: dict, partijen: dict[str, Partij]) -> None:
+    ended = item.get("ended", "")
+    traject, _ = Traject.objects.update_or_create(
+        slug=item["slug"],
+        defaults={
+            "naam": item["name"],
+            "domein": item["domain"],
+            "icd10_codes": item.get("icd10", ""),
+            "signalementdatum": item.get("verbetersignalement"),
+            # The demo's closed trajectory was handed over to another programme.
+            "afsluiting": Traject.Afsluiting.OVERGEDRAGEN if ended else "",
+            "overgedragen_aan": "Zorgevaluatie en Gepast Gebruik" if ended else "",
+        },
+    )
+    for phase in item["phases"]:
+        Faseperiode.objects.update_or_create(
+            traject=traject,
+            fase=phase["phase"],
+            defaults={"startdatum": phase["start"], "einddatum": phase.get("end")},
+        )
+    themas = {}
+    for volgorde, naam in enumerate(item.get("themes", []), start=1):
+        themas[naam], _ = Thema.objects.update_or_create(
+            traject=traject, naam=naam, defaults={"volgorde": volgorde}
+        )
+    for agreement in item.get("agreements", []):
+        _load_afspraak(traject, agreement, themas, partijen)
+    for report in item.get("reports", []):
+        Rapportage.objects.update_or_create(
+            soort=Rapportage.Soort.TRAJECT,
+            traject=traject,
+            jaar=report["year"],
+            defaults={
+                "titel": report["title"],
+                "peildatum": datetime.date(report["year"], 11, 1),
+                "inleiding": (
+                    f"In deze rapportage leest u hoe het staat met de verbeterafspraken uit het "
+                    f"verbetersignalement {traject.naam}. De partijen hebben hun voortgang "
+                    f"zelf gerapporteerd; Zorginstituut Nederland heeft die samengevat."
+                ),
+                "vervolg": f"De volgende voortgangsrapportage verschijnt in het "
+                f"{report['next_report']}.",
+            },
+        )
+
+
+def _load_afspraak(
+    traject: Traject, item: dict, themas: dict[str, Thema], partijen: dict[str, Partij]
+) -> None:
+    afspraak, _ = Verbeterafspraak.objects.update_or_create(
+        traject=traject,
+        nummer=item["n"],
+        defaults={
+            "thema": themas[item["theme"]],
+            "titel": item["title"],
+            "omschrijving": item.get("description", ""),
+            "regiehouder": partijen[item["lead"]],
+            "streefjaar": item["target_year"],
+            "bron": f"Verbetersignalement {traject.naam}, verbeterafspraak {item['n']}",
+        },
+    )
+    afspraak.betrokken_partijen.set(
+        [partijen[abbr] for abbr in item.get("parties", []) if abbr != item["lead"]]
+    )
+    for year, progress in sorted(item.get("progress", {}).items()):
+        status = STATUS_BY_LABEL[progress["status"]]
+        explained = status in (Status.VERTRAAGD, Status.GESTOPT)
+        Voortgangsupdate.objects.get_or_create(
+            verbeterafspraak=afspraak,
+            peildatum=datetime.date(year, *PROGRESS_PEILDATUM),
+            status=status,
+            defaults={
+                "tekst": progress["text"],
+                "toelichting": progress["text"] if explained else "",
+                "verwachte_datum": (
+                    datetime.date(item["target_year"] + 1, 12, 31)
+                    if status == Status.VERTRAAGD
+                    else None
+                ),
+                "partij": afspraak.regiehouder,
+            },
+        )
+
+
+def _load_accounts(partijen: dict[str, Partij]) -> None:
+    User = get_user_model()
+    redactie, created = User.objects.get_or_create(
+        username="redactie",
+        defaults={
+            "first_name": "Redactie",
+            "last_name": "Zorginstituut",
+            "email": "redactie@example.org",
+            "is_staff": True,
+        },
+    )
+    if created:
+        redactie.set_password(DEMO_PASSWORD)
+        redactie.save()
+    redactie.groups.add(ensure_redactiegroep())
+    for username, abbr in DEMO_ACCOUNTS.items():
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "first_name": "Medewerker",
+                "last_name": abbr,
+                "email": f"{username}@example.org",
+            },
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        Lidmaatschap.objects.get_or_create(partij=partijen[abbr], user=user)
