@@ -1,13 +1,37 @@
+import hashlib
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
+from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from trajecten.models import Traject
 
 
+class RapportageQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Reports the user may open: all for staff, else only those with a published edition."""
+        if user.is_authenticated and user.is_staff:
+            return self.all()
+        return self.filter(pk__in=Editie.objects.values("rapportage"))
+
+    def with_laatste_editie(self):
+        """Annotate `laatste_editie_nummer` and `laatste_editie_op` (None when never published)."""
+        laatste = Editie.objects.filter(rapportage=OuterRef("pk")).order_by("-nummer")
+        return self.annotate(
+            laatste_editie_nummer=Subquery(laatste.values("nummer")[:1]),
+            laatste_editie_op=Subquery(laatste.values("published_at")[:1]),
+        )
+
+
 class Rapportage(models.Model):
-    """A yearly progress report: per trajectory, or implementation-wide for a year."""
+    """A yearly progress report: per trajectory, or implementation-wide for a year.
+
+    The record holds the staff texts; the report itself is built from the agreements as they
+    stood at the peildatum. Publishing freezes that build as an `Editie`.
+    """
 
     class Soort(models.TextChoices):
         TRAJECT = "traject", "Voortgangsrapportage traject"
@@ -50,6 +74,7 @@ class Rapportage(models.Model):
     created_at = models.DateTimeField("aangemaakt op", auto_now_add=True)
     updated_at = models.DateTimeField("gewijzigd op", auto_now=True)
 
+    objects = RapportageQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -85,3 +110,108 @@ class Rapportage(models.Model):
 
     def __str__(self):
         return self.titel
+
+    def get_absolute_url(self):
+        if self.soort == self.Soort.IMPLEMENTATIE:
+            return reverse("rapportages:implementatie", kwargs={"jaar": self.jaar})
+        return reverse("rapportages:traject", kwargs={"slug": self.traject.slug, "jaar": self.jaar})
+
+    def get_pdf_url(self):
+        if self.soort == self.Soort.IMPLEMENTATIE:
+            return reverse("rapportages:implementatie_pdf", kwargs={"jaar": self.jaar})
+        return reverse(
+            "rapportages:traject_pdf", kwargs={"slug": self.traject.slug, "jaar": self.jaar}
+        )
+
+    def get_concept_url(self):
+        return reverse("rapportages:concept", kwargs={"pk": self.pk})
+
+    @property
+    def is_implementatiebreed(self) -> bool:
+        return self.soort == self.Soort.IMPLEMENTATIE
+
+    def bestandsnaam(self) -> str:
+        """File name for the PDF download, without extension."""
+        onderwerp = "implementatie" if self.is_implementatiebreed else self.traject.slug
+        return f"voortgangsrapportage-{onderwerp}-{self.jaar}"
+
+
+class Editie(models.Model):
+    """A published edition: the exact HTML and PDF as they were published, never rebuilt.
+
+    Kept in the database rather than on disk, since the app servers share no file system.
+    """
+
+    rapportage = models.ForeignKey(
+        Rapportage, on_delete=models.PROTECT, related_name="edities", verbose_name="rapportage"
+    )
+    nummer = models.PositiveSmallIntegerField("editie")
+    titel = models.CharField("titel", max_length=300)
+    peildatum = models.DateField("peildatum")
+    html = models.TextField("HTML")
+    pdf = models.BinaryField("PDF")
+    html_sha256 = models.CharField("SHA-256 van de HTML", max_length=64)
+    pdf_sha256 = models.CharField("SHA-256 van de PDF", max_length=64)
+    published_at = models.DateTimeField("gepubliceerd op", default=timezone.now)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="gepubliceerd door",
+    )
+
+    class Meta:
+        verbose_name = "editie"
+        verbose_name_plural = "edities"
+        ordering = ["rapportage", "-nummer"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rapportage", "nummer"],
+                name="editie_nummer_uniek_per_rapportage",
+                violation_error_message="Deze rapportage heeft al een editie met dit nummer.",
+            ),
+            models.CheckConstraint(
+                condition=Q(nummer__gte=1),
+                name="editie_nummer_vanaf_een",
+                violation_error_message="Edities worden genummerd vanaf 1.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.titel}, editie {self.nummer}"
+
+    def get_absolute_url(self):
+        return self._reverse("editie")
+
+    def get_pdf_url(self):
+        return self._reverse("editie_pdf")
+
+    def _reverse(self, name: str) -> str:
+        rapportage = self.rapportage
+        if rapportage.is_implementatiebreed:
+            return reverse(
+                f"rapportages:implementatie_{name}",
+                kwargs={"jaar": rapportage.jaar, "nummer": self.nummer},
+            )
+        return reverse(
+            f"rapportages:traject_{name}",
+            kwargs={
+                "slug": rapportage.traject.slug,
+                "jaar": rapportage.jaar,
+                "nummer": self.nummer,
+            },
+        )
+
+    @staticmethod
+    def checksum(content: bytes | str) -> str:
+        if isinstance(content, str):
+            content = content.encode("utf-8")
+        return hashlib.sha256(content).hexdigest()
+
+    def is_intact(self) -> bool:
+        """Whether the stored bytes still match the checksums taken when publishing."""
+        return self.checksum(self.html) == self.html_sha256 and (
+            self.checksum(bytes(self.pdf)) == self.pdf_sha256
+        )

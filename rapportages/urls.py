@@ -5,4 +5,33 @@ from . import views
 app_name = "rapportages"
 urlpatterns = [
     path("", views.rapportage_list, name="list"),
+    # Staff only: the live concept of any report, and publishing it.
+    path("concept/<int:pk>/", views.concept_detail, name="concept"),
+    path("concept/<int:pk>.pdf", views.concept_pdf, name="concept_pdf"),
+    path("concept/<int:pk>/publiceren/", views.publiceer, name="publiceren"),
+    # The implementation-wide report; before the trajectory routes, which would match too.
+    path("implementatie/<int:jaar>/", views.rapportage_detail, name="implementatie"),
+    path("implementatie/<int:jaar>.pdf", views.rapportage_pdf, name="implementatie_pdf"),
+    path(
+        "implementatie/<int:jaar>/editie/<int:nummer>/",
+        views.rapportage_detail,
+        name="implementatie_editie",
+    ),
+    path(
+        "implementatie/<int:jaar>/editie/<int:nummer>.pdf",
+        views.rapportage_pdf,
+        name="implementatie_editie_pdf",
+    ),
+    path("<slug:slug>/<int:jaar>/", views.rapportage_detail, name="traject"),
+    path("<slug:slug>/<int:jaar>.pdf", views.rapportage_pdf, name="traject_pdf"),
+    path(
+        "<slug:slug>/<int:jaar>/editie/<int:nummer>/",
+        views.rapportage_detail,
+        name="traject_editie",
+    ),
+    path(
+        "<slug:slug>/<int:jaar>/editie/<int:nummer>.pdf",
+        views.rapportage_pdf,
+        name="traject_editie_pdf",
+    ),
 ]

@@ -1,10 +1,109 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
-from .models import Rapportage
+from .forms import PubliceerForm
+from .inhoud import bouw_inhoud
+from .models import Editie, Rapportage
+from .services import publiceer_rapportage
+from .weergave import render_html, render_pdf
+
+
+def get_rapportage_for_user(user, *, jaar: int, slug: str | None = None) -> Rapportage:
+    """The report at its public address; a concept is a 404 for everyone but staff."""
+    rapportages = Rapportage.objects.for_user(user).select_related("traject")
+    if slug is None:
+        return get_object_or_404(rapportages, soort=Rapportage.Soort.IMPLEMENTATIE, jaar=jaar)
+    return get_object_or_404(
+        rapportages, soort=Rapportage.Soort.TRAJECT, traject__slug=slug, jaar=jaar
+    )
+
+
+def get_concept_for_user(user, pk: int) -> Rapportage:
+    if not (user.is_authenticated and user.is_staff):
+        raise Http404("Geen rapportage gevonden.")
+    return get_object_or_404(Rapportage.objects.select_related("traject"), pk=pk)
+
+
+def _editie(rapportage: Rapportage, nummer: int | None) -> Editie | None:
+    edities = rapportage.edities.all()
+    if nummer is not None:
+        return get_object_or_404(edities, nummer=nummer)
+    return edities.order_by("-nummer").first()
 
 
 def rapportage_list(request):
-    rapportages = Rapportage.objects.filter(status=Rapportage.Status.GEPUBLICEERD).select_related(
-        "traject"
+    edities = Editie.objects.only("pk", "rapportage", "nummer", "published_at").order_by("-nummer")
+    rapportages = (
+        Rapportage.objects.for_user(request.user)
+        .select_related("traject")
+        .prefetch_related(Prefetch("edities", queryset=edities))
+        .order_by("-jaar", "-soort", "traject__naam")
     )
     return render(request, "rapportages/rapportage_list.html", {"rapportages": rapportages})
+
+
+def rapportage_detail(request, jaar, slug=None, nummer=None):
+    """A published edition's HTML, exactly as it was stored; staff are sent to a concept."""
+    rapportage = get_rapportage_for_user(request.user, jaar=jaar, slug=slug)
+    editie = _editie(rapportage, nummer)
+    if editie is None:
+        return redirect("rapportages:concept", pk=rapportage.pk)
+    response = HttpResponse(editie.html, content_type="text/html; charset=utf-8")
+    response["ETag"] = f'"{editie.html_sha256}"'
+    return response
+
+
+def rapportage_pdf(request, jaar, slug=None, nummer=None):
+    rapportage = get_rapportage_for_user(request.user, jaar=jaar, slug=slug)
+    editie = _editie(rapportage, nummer)
+    if editie is None:
+        return redirect("rapportages:concept_pdf", pk=rapportage.pk)
+    bestandsnaam = rapportage.bestandsnaam()
+    if nummer is not None:
+        bestandsnaam += f"-editie-{nummer}"
+    return _pdf_response(bytes(editie.pdf), bestandsnaam, etag=editie.pdf_sha256)
+
+
+def concept_detail(request, pk):
+    rapportage = get_concept_for_user(request.user, pk)
+    beheer = {
+        "form": PubliceerForm(),
+        "edities": rapportage.edities.only("pk", "rapportage", "nummer", "published_at"),
+        "mag_publiceren": request.user.has_perm("rapportages.add_editie"),
+        "wijzig_url": reverse("admin:rapportages_rapportage_change", args=[rapportage.pk]),
+    }
+    html = render_html(bouw_inhoud(rapportage), request=request, beheer=beheer)
+    return HttpResponse(html)
+
+
+def concept_pdf(request, pk):
+    rapportage = get_concept_for_user(request.user, pk)
+    pdf = render_pdf(render_html(bouw_inhoud(rapportage)))
+    return _pdf_response(pdf, f"{rapportage.bestandsnaam()}-concept")
+
+
+@require_POST
+def publiceer(request, pk):
+    rapportage = get_concept_for_user(request.user, pk)
+    if not request.user.has_perm("rapportages.add_editie"):
+        raise PermissionDenied
+    form = PubliceerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Vink aan dat u het concept wilt publiceren.")
+        return redirect("rapportages:concept", pk=rapportage.pk)
+    editie = publiceer_rapportage(rapportage=rapportage, user=request.user)
+    messages.success(request, f"Editie {editie.nummer} van ‘{rapportage.titel}’ is gepubliceerd.")
+    return redirect("rapportages:concept", pk=rapportage.pk)
+
+
+def _pdf_response(pdf: bytes, bestandsnaam: str, *, etag: str = "") -> HttpResponse:
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{bestandsnaam}.pdf"'
+    if etag:
+        response["ETag"] = f'"{etag}"'
+    return response

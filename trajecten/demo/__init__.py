@@ -5,14 +5,17 @@ Loading is idempotent: every row is found by its natural key before it is writte
 """
 
 import datetime
+import zoneinfo
 from pathlib import Path
 
 import yaml
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from afspraken.models import Lidmaatschap, Partij, Status, Verbeterafspraak, Voortgangsupdate
 from rapportages.models import Rapportage
+from rapportages.services import publiceer_rapportage
 from trajecten.models import Faseperiode, Thema, Traject
 from trajecten.services import ensure_redactiegroep
 
@@ -29,6 +32,15 @@ DEMO_ACCOUNTS = {
     "kngf": "KNGF",
 }
 PROGRESS_PEILDATUM = (10, 1)  # progress of year N is reported per 1 October of N
+# Implementation-wide reports to the Minister: first sent in November 2022.
+IMPLEMENTATIE_JAREN = [2022, 2023]
+# Published by the demo, so that a newcomer sees real reports: (trajectory slug, year) with the
+# publication date; a slug of None is the implementation-wide report.
+GEPUBLICEERD = [
+    ("diepe-veneuze-trombose-en-longembolie", 2022, datetime.date(2022, 12, 27)),
+    (None, 2022, datetime.date(2022, 11, 30)),
+    (None, 2023, datetime.date(2023, 11, 30)),
+]
 
 SOORT_BY_LABEL = {label.lower(): value for value, label in Partij.Soort.choices}
 STATUS_BY_LABEL = {label.lower(): value for value, label in Status.choices}
@@ -46,6 +58,7 @@ def load_demo() -> dict[str, int]:
     for item in data["trajectories"]:
         _load_traject(item, partijen)
     _load_accounts(partijen)
+    _load_rapportages()
     return {
         "trajecten": Traject.objects.count(),
         "partijen": Partij.objects.count(),
@@ -175,3 +188,45 @@ def _load_accounts(partijen: dict[str, Partij]) -> None:
             user.set_password(DEMO_PASSWORD)
             user.save()
         Lidmaatschap.objects.get_or_create(partij=partijen[abbr], user=user)
+
+
+def _load_rapportages() -> None:
+    """The implementation-wide reports, and a first edition of the demo's published reports.
+
+    A report that already has an edition is left alone, so loading twice changes nothing.
+    """
+    for jaar in IMPLEMENTATIE_JAREN:
+        Rapportage.objects.update_or_create(
+            soort=Rapportage.Soort.IMPLEMENTATIE,
+            traject=None,
+            jaar=jaar,
+            defaults={
+                "titel": f"Voortgangsrapportage implementatiefase Passende zorg {jaar}",
+                "peildatum": datetime.date(jaar, 11, 1),
+                "inleiding": (
+                    "Zorginstituut Nederland rapporteert jaarlijks aan de minister van "
+                    "Volksgezondheid, Welzijn en Sport over de trajecten die in de "
+                    "implementatiefase zijn. In die fase voeren de partijen de "
+                    "verbeterafspraken uit het verbetersignalement uit; het Zorginstituut "
+                    "ondersteunt hen en volgt de voortgang.\n\n"
+                    "Per traject leest u welke afspraken zijn gemaakt, wie de regie heeft en "
+                    "hoe het er volgens de partijen voor staat."
+                ),
+                "vervolg": (
+                    f"De volgende voortgangsrapportage implementatiefase verschijnt in het "
+                    f"najaar van {jaar + 1}."
+                ),
+            },
+        )
+    redactie = get_user_model().objects.filter(username="redactie").first()
+    for slug, jaar, datum in GEPUBLICEERD:
+        rapportage = (
+            Rapportage.objects.get(traject__slug=slug, jaar=jaar)
+            if slug
+            else Rapportage.objects.get(soort=Rapportage.Soort.IMPLEMENTATIE, jaar=jaar)
+        )
+        if not rapportage.edities.exists():
+            published_at = datetime.datetime.combine(
+                datum, datetime.time(12), tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE)
+            )
+            publiceer_rapportage(rapportage=rapportage, user=redactie, published_at=published_at)

@@ -1,0 +1,9 @@
+from django import forms
+
+
+class PubliceerForm(forms.Form):
+    bevestig = forms.BooleanField(
+        label="Ik heb dit concept gecontroleerd en wil het nu publiceren.",
+        help_text="Publiceren legt deze versie vast als nieuwe editie; bezoekers zien die "
+        "meteen. Een eerdere editie blijft opvraagbaar.",
+    )

@@ -1,0 +1,42 @@
+import datetime
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from .inhoud import bouw_inhoud
+from .models import Editie, Rapportage
+from .weergave import render_html, render_pdf
+
+
+@transaction.atomic
+def publiceer_rapportage(
+    *, rapportage: Rapportage, user, published_at: datetime.datetime | None = None
+) -> Editie:
+    """Freeze the report as it stands now into a new edition; earlier editions stay as they are.
+
+    The HTML and PDF are built once here and stored with their checksums; they are served from
+    the database from then on and never rebuilt. `published_at` is for recording a report that
+    was published before the portal existed (the demo does so); it defaults to now.
+    """
+    rapportage = (
+        Rapportage.objects.select_for_update().select_related("traject").get(pk=rapportage.pk)
+    )
+    vorige = rapportage.edities.aggregate(nummer=Max("nummer"))["nummer"] or 0
+    editie = Editie(
+        rapportage=rapportage,
+        nummer=vorige + 1,
+        titel=rapportage.titel,
+        peildatum=rapportage.peildatum,
+        published_at=published_at or timezone.now(),
+        published_by=user,
+    )
+    editie.html = render_html(bouw_inhoud(rapportage), editie=editie, publicatie=True)
+    editie.pdf = render_pdf(editie.html)
+    editie.html_sha256 = Editie.checksum(editie.html)
+    editie.pdf_sha256 = Editie.checksum(editie.pdf)
+    editie.save()
+    if rapportage.status != Rapportage.Status.GEPUBLICEERD:
+        rapportage.status = Rapportage.Status.GEPUBLICEERD
+        rapportage.save(update_fields=["status", "updated_at"])
+    return editie

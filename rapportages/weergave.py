@@ -1,0 +1,103 @@
+"""Rendering a report: one template gives the HTML, and that same HTML gives the PDF.
+
+WeasyPrint fetches nothing from the network: its URL fetcher serves our own static files and
+`data:` URLs and refuses everything else, so a link typed into a progress text cannot make the
+server fetch anything.
+"""
+
+import mimetypes
+import posixpath
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.utils import translation
+from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from .inhoud import RapportageInhoud
+from .models import Editie
+
+TEMPLATE = "rapportages/rapportage_document.html"
+PDF_VARIANT = "pdf/ua-1"
+
+
+def portaal_url() -> str:
+    """The public address of the portal, for links in the PDF (which has no request)."""
+    url = getattr(settings, "PORTAAL_URL", "http://127.0.0.1:8000/")
+    return url if url.endswith("/") else f"{url}/"
+
+
+def static_prefix() -> str:
+    return "/" + settings.STATIC_URL.strip("/") + "/"
+
+
+def render_html(
+    inhoud: RapportageInhoud,
+    *,
+    editie: Editie | None = None,
+    publicatie: bool = False,
+    request=None,
+    beheer: dict | None = None,
+) -> str:
+    """The report as a complete HTML document.
+
+    `publicatie` renders the published form (with `editie` on the cover); otherwise it is a
+    concept and says so. Without `request` nothing depends on who asks, so the result can be
+    stored as is; `beheer` adds the staff's publishing form to a concept in the browser.
+    """
+    context = {
+        "beheer": beheer,
+        "inhoud": inhoud,
+        "rapportage": inhoud.rapportage,
+        "editie": editie,
+        "concept": not publicatie,
+        # Unhashed paths: a stored edition must keep finding its stylesheet after a deploy.
+        "static_prefix": static_prefix(),
+    }
+    with translation.override("nl"):
+        return render_to_string(TEMPLATE, context, request=request)
+
+
+def render_pdf(html: str) -> bytes:
+    """A tagged PDF/UA-1 document of A4 pages from the report's HTML."""
+    # The stylesheets are the document's own links (rapportage-pdf.css is its print stylesheet),
+    # fetched from our static files.
+    document = HTML(string=html, base_url=portaal_url(), url_fetcher=StaticURLFetcher())
+    return document.write_pdf(font_config=FontConfiguration(), pdf_variant=PDF_VARIANT)
+
+
+class StaticURLFetcher(URLFetcher):
+    """Serves the portal's static files from disk and `data:` URLs; refuses anything else."""
+
+    def __init__(self):
+        super().__init__(allowed_protocols={"data", "http", "https"}, allow_redirects=False)
+
+    def fetch(self, url, headers=None):
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        pad = self.static_pad(url)
+        if pad is None:
+            raise ValueError(f"Niet toegestaan in een rapportage: {url}")
+        gevonden = finders.find(pad)
+        if not gevonden:
+            raise ValueError(f"Geen statisch bestand: {pad}")
+        with open(gevonden, "rb") as fh:
+            inhoud = fh.read()
+        content_type = mimetypes.guess_type(pad)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, inhoud, {"Content-Type": content_type})
+
+    @staticmethod
+    def static_pad(url: str) -> str | None:
+        """The static file's relative path when the URL points into our static files."""
+        basis = urlsplit(portaal_url())
+        delen = urlsplit(url)
+        if (delen.scheme, delen.netloc) != (basis.scheme, basis.netloc):
+            return None
+        pad = posixpath.normpath(unquote(delen.path))
+        prefix = static_prefix()
+        if not pad.startswith(prefix) or ".." in pad.split("/"):
+            return None
+        return pad.removeprefix(prefix)
