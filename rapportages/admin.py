@@ -1,11 +1,12 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from portal.history import HistoryAdmin
 
 from .models import Rapportage
 
 
 @admin.register(Rapportage)
-class RapportageAdmin(SimpleHistoryAdmin):
+class RapportageAdmin(HistoryAdmin):
     list_display = ["titel", "soort", "traject", "jaar", "peildatum", "status"]
     list_select_related = ["traject"]
     list_filter = ["soort", "jaar", "status", "traject"]
