@@ -2,8 +2,8 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count
 from django.utils import timezone
-from simple_history.admin import SimpleHistoryAdmin
 
+from portal.history import HistoryAdmin
 from trajecten.models import Faseperiode, Thema
 
 from .models import Lidmaatschap, Partij, Status, Verbeterafspraak, Voortgangsupdate
@@ -18,10 +18,11 @@ class LidmaatschapInline(admin.TabularInline):
 
 
 @admin.register(Partij)
-class PartijAdmin(SimpleHistoryAdmin):
+class PartijAdmin(HistoryAdmin):
     list_display = ["afkorting", "naam", "soort", "aantal_leden"]
     list_filter = ["soort"]
     search_fields = ["afkorting", "naam"]
+    ordering = ["afkorting"]  # Meta.ordering does not apply to an aggregated queryset
     inlines = [LidmaatschapInline]
 
     def get_queryset(self, request):
@@ -129,7 +130,7 @@ class PartijFilter(admin.SimpleListFilter):
 
 
 @admin.register(Verbeterafspraak)
-class VerbeterafspraakAdmin(SimpleHistoryAdmin):
+class VerbeterafspraakAdmin(HistoryAdmin):
     list_display = [
         "nummer",
         "titel",
@@ -184,7 +185,7 @@ class VerbeterafspraakAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Voortgangsupdate)
-class VoortgangsupdateAdmin(SimpleHistoryAdmin):
+class VoortgangsupdateAdmin(HistoryAdmin):
     """All progress updates, to look up; they are added on the agreement's page."""
 
     list_display = ["verbeterafspraak", "peildatum", "status", "partij", "auteur", "created_at"]

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.html import format_html
-from simple_history.admin import SimpleHistoryAdmin
+
+from portal.history import HistoryAdmin
 
 from .models import Editie, Rapportage
 
@@ -35,7 +36,7 @@ class EditieInline(admin.TabularInline):
 
 
 @admin.register(Rapportage)
-class RapportageAdmin(SimpleHistoryAdmin):
+class RapportageAdmin(HistoryAdmin):
     list_display = ["titel", "soort", "traject", "jaar", "peildatum", "status", "concept_link"]
     list_select_related = ["traject"]
     list_filter = ["soort", "jaar", "status", "traject"]

@@ -73,6 +73,7 @@ class ThemaFactory(factory.django.DjangoModelFactory):
 class VerbeterafspraakFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Verbeterafspraak
+        skip_postgeneration_save = True
 
     traject = factory.SubFactory(TrajectFactory)
     thema = factory.SubFactory(ThemaFactory, traject=factory.SelfAttribute("..traject"))
@@ -107,8 +108,9 @@ class RapportageFactory(factory.django.DjangoModelFactory):
     traject = factory.SubFactory(TrajectFactory)
     jaar = 2022
     titel = factory.LazyAttribute(
-        lambda o: f"Voortgangsrapportage {o.traject.naam if o.traject else 'implementatie'}"
-        f" {o.jaar}"
+        lambda o: (
+            f"Voortgangsrapportage {o.traject.naam if o.traject else 'implementatie'} {o.jaar}"
+        )
     )
     peildatum = datetime.date(2022, 11, 1)
     inleiding = "Dit is de inleiding."

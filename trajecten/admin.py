@@ -2,9 +2,9 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
-from simple_history.admin import SimpleHistoryAdmin
 
 from afspraken.models import Verbeterafspraak
+from portal.history import HistoryAdmin
 
 from .models import Faseperiode, Thema, Traject, check_sequence
 
@@ -83,7 +83,7 @@ class HuidigeFaseFilter(admin.SimpleListFilter):
 
 
 @admin.register(Traject)
-class TrajectAdmin(SimpleHistoryAdmin):
+class TrajectAdmin(HistoryAdmin):
     list_display = [
         "naam",
         "domein",
@@ -94,6 +94,7 @@ class TrajectAdmin(SimpleHistoryAdmin):
     ]
     list_filter = [HuidigeFaseFilter, "domein", "afsluiting"]
     search_fields = ["naam", "domein", "icd10_codes", "slug"]
+    ordering = ["naam"]  # Meta.ordering does not apply to an aggregated queryset
     prepopulated_fields = {"slug": ["naam"]}
     fieldsets = [
         (None, {"fields": ["naam", "slug", "domein", "icd10_codes", "omschrijving"]}),
@@ -122,7 +123,7 @@ class TrajectAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Thema)
-class ThemaAdmin(SimpleHistoryAdmin):
+class ThemaAdmin(HistoryAdmin):
     list_display = ["naam", "traject", "volgorde"]
     list_select_related = ["traject"]
     list_filter = ["traject"]

@@ -1,0 +1,241 @@
+"""The staff admin: every page opens for staff, none for party members, no N+1 on lists."""
+
+import pytest
+from django.contrib import admin
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from afspraken.models import Status, Verbeterafspraak, Voortgangsupdate
+from tests.factories import (
+    FaseperiodeFactory,
+    PartijFactory,
+    TrajectFactory,
+    VerbeterafspraakFactory,
+    VoortgangsupdateFactory,
+)
+from trajecten.demo import load_demo
+from trajecten.models import Faseperiode, Traject
+
+pytestmark = pytest.mark.django_db
+
+OWN_APPS = {"trajecten", "afspraken", "rapportages"}
+OWN_MODEL_ADMINS = [
+    (model, model_admin)
+    for model, model_admin in admin.site._registry.items()
+    if model._meta.app_label in OWN_APPS
+]
+
+
+def admin_url(model, view, *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+@pytest.fixture
+def demo(db):
+    load_demo()
+
+
+def test_every_own_model_has_an_admin():
+    registered = {model.__name__ for model, _ in OWN_MODEL_ADMINS}
+    assert registered >= {
+        "Traject",
+        "Thema",
+        "Partij",
+        "Verbeterafspraak",
+        "Voortgangsupdate",
+        "Rapportage",
+    }
+
+
+@pytest.mark.parametrize(
+    ("model", "model_admin"), OWN_MODEL_ADMINS, ids=lambda v: getattr(v, "__name__", "")
+)
+def test_staff_opens_list_add_change_and_history_pages(client, staff, demo, model, model_admin):
+    client.force_login(staff)
+    obj = model.objects.order_by("pk").first()
+    assert obj is not None, f"the demo has no {model.__name__}"
+
+    assert client.get(admin_url(model, "changelist")).status_code == 200
+    assert client.get(admin_url(model, "changelist"), {"q": "a"}).status_code == 200
+    assert client.get(admin_url(model, "change", obj.pk)).status_code == 200
+    assert client.get(admin_url(model, "history", obj.pk)).status_code == 200
+    can_add = model_admin.has_add_permission(_request_for(staff))
+    assert client.get(admin_url(model, "add")).status_code == (200 if can_add else 403)
+
+
+@pytest.mark.parametrize(
+    ("model", "model_admin"), OWN_MODEL_ADMINS, ids=lambda v: getattr(v, "__name__", "")
+)
+def test_party_member_cannot_reach_the_admin(client, alice, demo, model, model_admin):
+    client.force_login(alice)
+    obj = model.objects.order_by("pk").first()
+    for url in [
+        reverse("admin:index"),
+        admin_url(model, "changelist"),
+        admin_url(model, "add"),
+        admin_url(model, "change", obj.pk),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("admin:login")), url
+
+
+def _request_for(user):
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    request.user = user
+    return request
+
+
+def test_list_filters_apply(client, staff, demo):
+    client.force_login(staff)
+    response = client.get(admin_url(Verbeterafspraak, "changelist"), {"status": "vertraagd"})
+    assert response.status_code == 200
+    shown = set(response.context["cl"].result_list)
+    assert shown
+    assert all(a.status_code == Status.VERTRAAGD for a in shown)
+
+    response = client.get(admin_url(Traject, "changelist"), {"fase": "implementatie"})
+    assert {t.slug for t in response.context["cl"].result_list} >= {
+        "diepe-veneuze-trombose-en-longembolie",
+        "obstructieve-slaapapneu",
+    }
+    assert "reumatoide-artritis" not in {t.slug for t in response.context["cl"].result_list}
+
+
+def test_autocomplete_finds_parties(client, staff, demo):
+    client.force_login(staff)
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "afspraken",
+            "model_name": "verbeterafspraak",
+            "field_name": "betrokken_partijen",
+            "term": "Huisarts",
+        },
+    )
+    assert response.status_code == 200
+    assert [r["text"] for r in response.json()["results"]] == ["NHG"]
+
+
+def _fill(rows: int) -> None:
+    partijen = [PartijFactory() for _ in range(3)]
+    for _ in range(rows):
+        traject = TrajectFactory()
+        FaseperiodeFactory(traject=traject, fase=Faseperiode.Fase.IMPLEMENTATIE)
+        afspraak = VerbeterafspraakFactory(
+            traject=traject, regiehouder=partijen[0], betrokken_partijen=partijen[1:]
+        )
+        VoortgangsupdateFactory(verbeterafspraak=afspraak)
+
+
+@pytest.mark.parametrize("model", [Traject, Verbeterafspraak, Voortgangsupdate])
+def test_admin_list_query_count_does_not_grow_with_rows(client, staff, model):
+    client.force_login(staff)
+    url = admin_url(model, "changelist")
+
+    def count_queries():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    _fill(3)
+    few = count_queries()
+    _fill(30)
+    many = count_queries()
+    assert model.objects.count() >= 33
+    assert many == few
+
+
+def _traject_form(**overrides):
+    data = {
+        "naam": "Hartfalen",
+        "slug": "hartfalen",
+        "domein": "Hart, vaat en long",
+        "icd10_codes": "I50",
+        "omschrijving": "",
+        "signalementdatum": "",
+        "publicatie_url": "",
+        "afsluiting": "",
+        "overgedragen_aan": "",
+        "faseperiodes-TOTAL_FORMS": "2",
+        "faseperiodes-INITIAL_FORMS": "0",
+        "faseperiodes-0-fase": "screening",
+        "faseperiodes-0-startdatum": "2024-01-01",
+        "faseperiodes-0-einddatum": "2025-03-01",
+        "faseperiodes-1-fase": "verdieping",
+        "faseperiodes-1-startdatum": "2025-03-01",
+        "faseperiodes-1-einddatum": "",
+        "themas-TOTAL_FORMS": "2",
+        "themas-INITIAL_FORMS": "0",
+        "themas-0-volgorde": "1",
+        "themas-0-naam": "Diagnostiek",
+        "themas-1-volgorde": "2",
+        "themas-1-naam": "Behandeling",
+        "verbeterafspraken-TOTAL_FORMS": "0",
+        "verbeterafspraken-INITIAL_FORMS": "0",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_staff_enters_a_new_trajectory_with_phases_and_themes(client, staff):
+    client.force_login(staff)
+    response = client.post(admin_url(Traject, "add"), _traject_form())
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    traject = Traject.objects.get(slug="hartfalen")
+    assert [p.fase for p in traject.faseperiodes.all()] == ["screening", "verdieping"]
+    assert [t.naam for t in traject.themas.all()] == ["Diagnostiek", "Behandeling"]
+    assert traject.history.get().history_user == staff
+
+
+def test_admin_shows_overlapping_phases_as_a_dutch_error_and_keeps_the_input(client, staff):
+    client.force_login(staff)
+    response = client.post(
+        admin_url(Traject, "add"),
+        _traject_form(**{"faseperiodes-1-startdatum": "2024-06-01"}),
+    )
+    assert response.status_code == 200
+    assert not Traject.objects.filter(slug="hartfalen").exists()
+    content = response.content.decode()
+    assert "De verdiepingsfase begint op 01-06-2024" in content
+    assert "screeningsfase loopt dan nog (tot 01-03-2025)" in content
+    assert 'value="Diagnostiek"' in content  # nothing typed is lost
+
+
+def test_staff_adds_an_agreement_and_an_update_in_the_admin(
+    client, staff, dvt, diagnostiek, nhg, niv
+):
+    client.force_login(staff)
+    response = client.post(
+        admin_url(Verbeterafspraak, "add"),
+        {
+            "traject": dvt.pk,
+            "thema": diagnostiek.pk,
+            "nummer": "8",
+            "titel": "Meet de doorlooptijd",
+            "omschrijving": "",
+            "regiehouder": nhg.pk,
+            "betrokken_partijen": [niv.pk],
+            "streefjaar": "2026",
+            "streefwaarde": "",
+            "bron": "",
+            "bron_url": "",
+            "voortgangsupdates-TOTAL_FORMS": "1",
+            "voortgangsupdates-INITIAL_FORMS": "0",
+            "voortgangsupdates-0-peildatum": "2025-10-01",
+            "voortgangsupdates-0-status": "niet_gestart",
+            "voortgangsupdates-0-tekst": "Nog niet begonnen.",
+            "voortgangsupdates-0-toelichting": "",
+            "voortgangsupdates-0-verwachte_datum": "",
+            "voortgangsupdates-0-partij": "",
+        },
+    )
+    assert response.status_code == 302
+    afspraak = Verbeterafspraak.objects.get(traject=dvt, nummer=8)
+    assert list(afspraak.betrokken_partijen.all()) == [niv]
+    update = afspraak.voortgangsupdates.get()
+    assert update.auteur == staff
+    assert update.status == Status.NIET_GESTART
