@@ -1,0 +1,256 @@
+import datetime
+
+import pytest
+
+from afspraken.models import Status
+from rapportages.inhoud import bouw_inhoud
+from rapportages.weergave import render_html
+from tests.factories import (
+    FaseperiodeFactory,
+    RapportageFactory,
+    ThemaFactory,
+    TrajectFactory,
+    VerbeterafspraakFactory,
+    VoortgangsupdateFactory,
+)
+from trajecten.models import Faseperiode
+
+
+def _regels(inhoud):
+    return {
+        regel.afspraak.nummer: (blok.thema.naam, regel)
+        for hoofdstuk in inhoud.hoofdstukken
+        for blok in hoofdstuk.themablokken
+        for regel in blok.afspraken
+    }
+
+
+def test_each_agreement_is_shown_in_its_theme_with_its_status_at_the_peildatum(
+    rapportage, afspraken
+):
+    regels = _regels(bouw_inhoud(rapportage))
+
+    assert {nummer: (thema, regel.status) for nummer, (thema, regel) in regels.items()} == {
+        1: ("Diagnostiek", Status.OP_SCHEMA),
+        2: ("Initiële behandeling", Status.AFGEROND),
+        3: ("Initiële behandeling", Status.VERTRAAGD),
+    }
+
+
+def test_an_update_after_the_peildatum_does_not_count(rapportage, afspraken):
+    VoortgangsupdateFactory(
+        verbeterafspraak=afspraken[0],
+        peildatum=datetime.date(2022, 12, 1),
+        status=Status.GESTOPT,
+        tekst="Na de peildatum gemeld.",
+        toelichting="Te laat voor deze rapportage.",
+    )
+
+    inhoud = bouw_inhoud(rapportage)
+    html = render_html(inhoud)
+
+    _, regel = _regels(inhoud)[1]
+    assert regel.status == Status.OP_SCHEMA
+    assert [u.tekst for u in regel.updates] == ["De standaard wordt herzien."]
+    assert "Na de peildatum gemeld." not in html
+    assert "Te laat voor deze rapportage." not in html
+
+
+def test_only_the_progress_of_the_report_year_is_shown(rapportage, afspraken):
+    html = render_html(bouw_inhoud(rapportage))
+
+    assert "De standaard wordt herzien." in html
+    assert "De werkgroep wordt samengesteld." not in html  # reported in 2021
+
+
+def test_the_previous_reports_status_is_shown_only_when_it_changed(rapportage, afspraken, dvt):
+    RapportageFactory(traject=dvt, jaar=2021, peildatum=datetime.date(2021, 11, 1))
+    VoortgangsupdateFactory(
+        verbeterafspraak=afspraken[1],
+        peildatum=datetime.date(2021, 10, 1),
+        status=Status.AFGEROND,
+        tekst="Al afgerond in 2021.",
+    )
+
+    inhoud = bouw_inhoud(rapportage)
+    regels = _regels(inhoud)
+
+    assert regels[1][1].vorige_status == Status.NIET_GESTART
+    assert regels[1][1].vorige_status_label == "Nog niet gestart"
+    assert regels[2][1].vorige_status is None  # unchanged
+    assert regels[3][1].vorige_status == ""  # nothing reported at the previous peildatum
+    assert "rapportage 2021:" in render_html(inhoud)
+
+
+def test_a_delayed_agreement_shows_the_explanation_and_both_dates(rapportage, afspraken):
+    html = render_html(bouw_inhoud(rapportage))
+
+    assert "Er was geen financiering voor de richtlijnmodule." in html
+    assert "Oorspronkelijk gepland: streefjaar 2024." in html
+    assert "Nu verwacht: 30 juni 2025." in html
+
+
+def test_party_text_is_escaped(rapportage, afspraak):
+    VoortgangsupdateFactory(
+        verbeterafspraak=afspraak,
+        peildatum=datetime.date(2022, 10, 1),
+        tekst='<img src="https://example.org/x.png">Regel een\nregel twee',
+    )
+
+    html = render_html(bouw_inhoud(rapportage))
+
+    assert "<img" not in html
+    assert "&lt;img src=&quot;https://example.org/x.png&quot;&gt;Regel een<br>regel twee" in html
+
+
+def test_status_counts_add_up(rapportage, afspraken, dvt, diagnostiek):
+    VerbeterafspraakFactory(traject=dvt, thema=diagnostiek, nummer=4)  # nothing reported
+
+    telling = bouw_inhoud(rapportage).telling
+
+    assert {code: aantal for code, _, aantal in telling.rijen} == {
+        Status.NIET_GESTART: 0,
+        Status.OP_SCHEMA: 1,
+        Status.VERTRAAGD: 1,
+        Status.AFGEROND: 1,
+        Status.GESTOPT: 0,
+        Status.OVERGEDRAGEN: 0,
+        "": 1,
+    }
+    assert telling.totaal == 4
+
+
+def test_background_shows_the_phases_as_they_stood_at_the_peildatum(rapportage, dvt):
+    dvt.signalementdatum = datetime.date(2021, 10, 11)
+    dvt.publicatie_url = "https://www.zorginstituutnederland.nl/dvt"
+    dvt.save()
+    FaseperiodeFactory(
+        traject=dvt, fase=Faseperiode.Fase.EVALUATIE, startdatum=datetime.date(2025, 1, 1)
+    )
+    periode = dvt.faseperiodes.get(fase=Faseperiode.Fase.IMPLEMENTATIE)
+    periode.einddatum = datetime.date(2025, 1, 1)
+    periode.save()
+
+    inhoud = bouw_inhoud(rapportage)
+    html = render_html(inhoud)
+
+    assert [(f.fase, f.einddatum) for f in inhoud.hoofdstuk.fasen] == [
+        ("screening", datetime.date(2019, 4, 10)),
+        ("verdieping", datetime.date(2021, 10, 11)),
+        ("implementatie", None),  # ended only after the peildatum
+    ]
+    assert "vastgesteld op 11 oktober 2021" in html
+    assert 'href="https://www.zorginstituutnederland.nl/dvt"' in html
+
+
+def test_trajectory_report_links_to_the_implementation_wide_report_of_its_year(
+    rapportage, implementatierapportage
+):
+    html = render_html(bouw_inhoud(rapportage))
+
+    assert 'href="/rapportages/implementatie/2022/"' in html
+
+
+@pytest.fixture
+def tweede_traject(db):
+    """In the implementatiefase from March 2022, with one agreement without progress."""
+    traject = TrajectFactory(naam="Obstructieve slaapapneu", slug="obstructieve-slaapapneu")
+    FaseperiodeFactory(
+        traject=traject, fase=Faseperiode.Fase.IMPLEMENTATIE, startdatum=datetime.date(2022, 3, 1)
+    )
+    VerbeterafspraakFactory(traject=traject, nummer=1)
+    return traject
+
+
+def test_implementation_wide_report_covers_trajectories_in_the_implementatiefase_that_year(
+    implementatierapportage, afspraken, tweede_traject
+):
+    voorbij = TrajectFactory(naam="Artrose", slug="artrose")  # implementatiefase ended in 2017
+    FaseperiodeFactory(
+        traject=voorbij,
+        fase=Faseperiode.Fase.IMPLEMENTATIE,
+        startdatum=datetime.date(2014, 6, 30),
+        einddatum=datetime.date(2017, 4, 1),
+    )
+    later = TrajectFactory(naam="Psychose", slug="psychose")  # starts after the peildatum
+    FaseperiodeFactory(
+        traject=later,
+        fase=Faseperiode.Fase.IMPLEMENTATIE,
+        startdatum=datetime.date(2022, 12, 1),
+    )
+
+    inhoud = bouw_inhoud(implementatierapportage)
+
+    assert [h.traject.naam for h in inhoud.hoofdstukken] == [
+        "Diepe veneuze trombose en longembolie",
+        "Obstructieve slaapapneu",
+    ]
+    assert [h.telling.totaal for h in inhoud.hoofdstukken] == [3, 1]
+    assert inhoud.telling.totaal == 4
+    totalen = {code: aantal for code, _, aantal in inhoud.telling.rijen}
+    assert totalen[Status.OP_SCHEMA] == 1 and totalen[""] == 1
+    assert sum(totalen.values()) == inhoud.telling.totaal
+
+
+def test_implementation_wide_report_has_an_overview_table_and_a_chapter_per_trajectory(
+    implementatierapportage, afspraken, tweede_traject, rapportage
+):
+    html = render_html(bouw_inhoud(implementatierapportage))
+
+    assert html.count('class="hoofdstuk hoofdstuk--traject"') == 2
+    assert 'id="obstructieve-slaapapneu-traject"' in html
+    assert 'id="diepe-veneuze-trombose-en-longembolie-afspraak-1"' in html
+    # The trajectory's own report of the year is linked from its chapter.
+    assert 'href="/rapportages/diepe-veneuze-trombose-en-longembolie/2022/"' in html
+
+
+def _maak_afspraken(traject, thema, partijen, aantal, *, start):
+    for nummer in range(start, start + aantal):
+        afspraak = VerbeterafspraakFactory(
+            traject=traject,
+            thema=thema,
+            nummer=nummer,
+            regiehouder=partijen[0],
+            betrokken_partijen=partijen[1:],
+        )
+        for maand in (3, 6, 9):
+            VoortgangsupdateFactory(
+                verbeterafspraak=afspraak, peildatum=datetime.date(2022, maand, 1)
+            )
+
+
+def test_building_a_trajectory_report_takes_a_fixed_number_of_queries(
+    rapportage, implementatierapportage, dvt, diagnostiek, nhg, niv, zn, django_assert_num_queries
+):
+    RapportageFactory(traject=dvt, jaar=2021, peildatum=datetime.date(2021, 11, 1))
+    _maak_afspraken(dvt, diagnostiek, [nhg, niv], 2, start=1)
+    # traject, phases, themes, agreements, their parties, their updates, earlier reports,
+    # the implementation-wide report.
+    with django_assert_num_queries(8):
+        render_html(bouw_inhoud(rapportage))
+
+    tweede_thema = ThemaFactory(traject=dvt, naam="Nazorg", volgorde=2)
+    _maak_afspraken(dvt, tweede_thema, [niv, nhg, zn], 10, start=3)
+    with django_assert_num_queries(8):
+        render_html(bouw_inhoud(rapportage))
+
+
+def test_building_an_implementation_wide_report_takes_a_fixed_number_of_queries(
+    implementatierapportage, dvt, diagnostiek, nhg, niv, django_assert_num_queries
+):
+    _maak_afspraken(dvt, diagnostiek, [nhg, niv], 2, start=1)
+    # trajectories, phases, themes, agreements, their parties, their updates, their reports.
+    with django_assert_num_queries(7):
+        render_html(bouw_inhoud(implementatierapportage))
+
+    for index in range(3):
+        traject = TrajectFactory()
+        FaseperiodeFactory(
+            traject=traject,
+            fase=Faseperiode.Fase.IMPLEMENTATIE,
+            startdatum=datetime.date(2021, 1, 1),
+        )
+        thema = ThemaFactory(traject=traject)
+        _maak_afspraken(traject, thema, [niv, nhg], 3 + index, start=1)
+    with django_assert_num_queries(7):
+        render_html(bouw_inhoud(implementatierapportage))
