@@ -1,0 +1,118 @@
+"""The PDF: what a reader and a screen reader get, read back with pypdf."""
+
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from rapportages.inhoud import bouw_inhoud
+from rapportages.services import publiceer_rapportage
+from rapportages.weergave import StaticURLFetcher, portaal_url, render_html, render_pdf
+
+
+@pytest.fixture
+def pdf(rapportage, afspraken, staff):
+    return PdfReader(io.BytesIO(bytes(publiceer_rapportage(rapportage=rapportage, user=staff).pdf)))
+
+
+def _outline(items, depth=0):
+    for item in items:
+        if isinstance(item, list):
+            yield from _outline(item, depth + 1)
+        else:
+            yield depth, item.title
+
+
+def test_pdf_has_title_language_and_author_metadata(pdf, rapportage):
+    assert pdf.metadata.title == rapportage.titel
+    assert pdf.metadata.author == "Zorginstituut Nederland"
+    assert pdf.trailer["/Root"]["/Lang"] == "nl"
+
+
+def test_pdf_is_tagged_as_pdf_ua(pdf):
+    root = pdf.trailer["/Root"]
+    assert root["/MarkInfo"]["/Marked"] == True  # noqa: E712 (a pypdf BooleanObject)
+    assert "/StructTreeRoot" in root
+    xmp = root["/Metadata"].get_object().get_data()
+    assert b"pdfuaid:part" in xmp
+
+
+def test_pdf_has_a_bookmark_for_every_chapter(pdf):
+    bladwijzers = list(_outline(pdf.outline))
+
+    assert [titel for diepte, titel in bladwijzers if diepte == 0] == [
+        "Inhoud",
+        "Inleiding",
+        "Voortgang per verbeterafspraak",
+        "Voortgang implementatiebreed",
+        "Achtergrond",
+        "Vervolg",
+        "Bijlage: overzicht naar status",
+    ]
+    assert (1, "Thema: Diagnostiek") in bladwijzers
+
+
+def test_pdf_pages_have_a_cover_contents_and_page_numbers(pdf, rapportage):
+    pagina = [page.extract_text() for page in pdf.pages]
+    aantal = len(pdf.pages)
+
+    assert 5 <= aantal <= 10
+    assert all(page.mediabox.width == pytest.approx(595.28, abs=0.1) for page in pdf.pages)
+    assert "Eerste voortgangsrapportage" in pagina[0]
+    assert "pagina" not in pagina[0]  # the cover has no running footer
+    assert "Inhoud" in pagina[1]
+    assert "Voortgang per verbeterafspraak" in pagina[1]
+    for nummer, tekst in enumerate(pagina[1:], start=2):
+        assert f"pagina {nummer} van {aantal}" in tekst
+    alles = "\n".join(pagina)
+    assert "Voorkom onnodige verwijzing" in alles
+    assert "Er was geen financiering voor de richtlijnmodule." in alles
+
+
+def test_pdf_embeds_its_fonts(pdf):
+    """Every font is embedded, and it is the font shipped in static/fonts."""
+    namen = set()
+    for page in pdf.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            namen.add(str(font["/BaseFont"]))
+            if "/DescendantFonts" in font:
+                font = font["/DescendantFonts"][0].get_object()
+            descriptor = font["/FontDescriptor"].get_object()
+            assert {"/FontFile", "/FontFile2", "/FontFile3"} & set(descriptor)
+    assert namen
+    assert all("Rapportage-Sans" in naam for naam in namen), namen
+
+
+def test_implementation_wide_pdf_has_a_chapter_per_trajectory(implementatierapportage, afspraken):
+    reader = PdfReader(io.BytesIO(render_pdf(render_html(bouw_inhoud(implementatierapportage)))))
+
+    hoofdstukken = [titel for diepte, titel in _outline(reader.outline) if diepte == 0]
+    assert "Overzicht van de trajecten" in hoofdstukken
+    assert "Diepe veneuze trombose en longembolie" in hoofdstukken
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.org/tracker.png",
+        "http://169.254.169.254/latest/meta-data/",
+        "file:///etc/passwd",
+        "ftp://example.org/x",
+        f"{portaal_url()}rapportages/",
+        f"{portaal_url()}static/../portal/settings.py",
+        f"{portaal_url()}static/%2e%2e/portal/settings.py",
+    ],
+)
+def test_the_pdf_renderer_fetches_nothing_but_our_static_files(url):
+    with pytest.raises(ValueError):
+        StaticURLFetcher().fetch(url)
+
+
+def test_the_pdf_renderer_reads_our_static_files_and_data_urls():
+    css = StaticURLFetcher().fetch(f"{portaal_url()}static/css/rapportage-pdf.css")
+    data = StaticURLFetcher().fetch("data:text/plain;base64,aGFsbG8=")
+
+    assert css.content_type == "text/css"
+    assert b"@page" in css.read()
+    assert data.read() == b"hallo"
