@@ -20,7 +20,9 @@ def publiceer_rapportage(
     was published before the portal existed (the demo does so); it defaults to now.
     """
     rapportage = (
-        Rapportage.objects.select_for_update().select_related("traject").get(pk=rapportage.pk)
+        Rapportage.objects.select_for_update(of=("self",))
+        .select_related("traject")
+        .get(pk=rapportage.pk)
     )
     vorige = rapportage.edities.aggregate(nummer=Max("nummer"))["nummer"] or 0
     editie = Editie(
