@@ -1,0 +1,180 @@
+"""Time the implementation-wide report on a large data set: HTML and PDF, with query counts.
+
+Run it against a throwaway database, never the demo or production one:
+
+    DATABASE_URL=sqlite:////tmp/bench.sqlite3 python manage.py migrate
+    DATABASE_URL=sqlite:////tmp/bench.sqlite3 python manage.py rapportage_benchmark
+"""
+
+import datetime
+import random
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from afspraken.models import Partij, Status, Verbeterafspraak, Voortgangsupdate
+from rapportages.inhoud import bouw_inhoud
+from rapportages.models import Rapportage
+from rapportages.weergave import render_html, render_pdf
+from trajecten.models import Faseperiode, Thema, Traject
+
+PREFIX = "benchmark-"
+JAAR = 2024
+PEILDATUM = datetime.date(JAAR, 11, 1)
+TEKST = (
+    "De werkgroep heeft de conceptmodule besproken met de betrokken verenigingen en "
+    "patiëntenvertegenwoordigers. Het commentaar wordt verwerkt; daarna volgt de autorisatie "
+    "door de besturen en de implementatie in de regio's."
+)
+
+
+class Command(BaseCommand):
+    help = (
+        "Maakt een grote testset (standaard 100 trajecten, 3.000 verbeterafspraken, 30.000 "
+        "voortgangsupdates) en meet de tijd en het aantal queries voor de HTML en de PDF van "
+        "de implementatiebrede rapportage. Alleen voor een wegwerpdatabase."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--trajecten", type=int, default=100)
+        parser.add_argument("--afspraken", type=int, default=30, help="per traject")
+        parser.add_argument("--updates", type=int, default=10, help="per afspraak")
+        parser.add_argument("--zonder-pdf", action="store_true", help="alleen de HTML meten")
+
+    def handle(self, *args, **options):
+        andere = Traject.objects.exclude(slug__startswith=PREFIX)
+        if andere.exists():
+            raise CommandError(
+                "Deze database bevat echte trajecten. Draai de benchmark op een lege "
+                "wegwerpdatabase, bijvoorbeeld DATABASE_URL=sqlite:////tmp/bench.sqlite3."
+            )
+        if not Traject.objects.exists():
+            started = time.perf_counter()
+            self._maak_gegevens(options["trajecten"], options["afspraken"], options["updates"])
+            self.stdout.write(f"Testset gemaakt in {time.perf_counter() - started:.1f} s.")
+        self.stdout.write(
+            f"{Traject.objects.count()} trajecten, "
+            f"{Verbeterafspraak.objects.count()} verbeterafspraken, "
+            f"{Voortgangsupdate.objects.count()} voortgangsupdates."
+        )
+        rapportage, _ = Rapportage.objects.get_or_create(
+            soort=Rapportage.Soort.IMPLEMENTATIE,
+            jaar=JAAR,
+            defaults={
+                "titel": f"Voortgangsrapportage implementatiefase {JAAR} (benchmark)",
+                "peildatum": PEILDATUM,
+                "inleiding": "Benchmark.",
+                "vervolg": "Benchmark.",
+            },
+        )
+
+        inhoud = self._meet("Inhoud opbouwen", lambda: bouw_inhoud(rapportage))
+        html = self._meet("HTML renderen", lambda: render_html(inhoud))
+        self.stdout.write(f"  HTML: {len(html.encode()) / 1e6:.1f} MB")
+        if not options["zonder_pdf"]:
+            render_pdf.cache_clear()
+            pdf = self._meet("PDF renderen", lambda: render_pdf(html))
+            self.stdout.write(f"  PDF: {len(pdf) / 1e6:.1f} MB")
+
+    def _meet(self, label, functie):
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            result = functie()
+            elapsed = time.perf_counter() - started
+        self.stdout.write(f"{label}: {elapsed:.2f} s, {len(queries)} queries")
+        return result
+
+    @transaction.atomic
+    def _maak_gegevens(self, aantal_trajecten, per_traject, per_afspraak):
+        rng = random.Random(4)  # the same data set on every run
+        partijen = Partij.objects.bulk_create(
+            Partij(
+                naam=f"Benchmarkpartij {n}",
+                afkorting=f"BP{n}",
+                soort=Partij.Soort.WETENSCHAPPELIJKE_VERENIGING,
+            )
+            for n in range(20)
+        )
+        trajecten = Traject.objects.bulk_create(
+            Traject(
+                naam=f"Benchmarktraject {n:03}",
+                slug=f"{PREFIX}{n:03}",
+                domein="Hart, vaat en long",
+                signalementdatum=datetime.date(2022, 1, 1),
+            )
+            for n in range(aantal_trajecten)
+        )
+        Faseperiode.objects.bulk_create(
+            Faseperiode(
+                traject=traject,
+                fase=Faseperiode.Fase.IMPLEMENTATIE,
+                startdatum=datetime.date(2022, 1, 1),
+            )
+            for traject in trajecten
+        )
+        themas = Thema.objects.bulk_create(
+            Thema(traject=traject, naam=f"Thema {n}", volgorde=n)
+            for traject in trajecten
+            for n in range(1, 4)
+        )
+        per_traject_themas = {}
+        for thema in themas:
+            per_traject_themas.setdefault(thema.traject_id, []).append(thema)
+        afspraken = Verbeterafspraak.objects.bulk_create(
+            Verbeterafspraak(
+                traject=traject,
+                thema=per_traject_themas[traject.pk][nummer % 3],
+                nummer=nummer,
+                titel=f"Voorkom onnodige zorg, onderdeel {nummer}",
+                regiehouder=rng.choice(partijen),
+                streefjaar=rng.choice([2024, 2025, 2026]),
+            )
+            for traject in trajecten
+            for nummer in range(1, per_traject + 1)
+        )
+        Through = Verbeterafspraak.betrokken_partijen.through
+        Through.objects.bulk_create(
+            Through(verbeterafspraak=afspraak, partij=partij)
+            for afspraak in afspraken
+            for partij in rng.sample(partijen, 2)
+        )
+        Rapportage.objects.bulk_create(
+            Rapportage(
+                traject=traject,
+                jaar=JAAR - 1,
+                titel=f"Voortgangsrapportage {traject.naam} {JAAR - 1}",
+                peildatum=datetime.date(JAAR - 1, 11, 1),
+            )
+            for traject in trajecten
+        )
+        updates = []
+        for afspraak in afspraken:
+            for index in range(per_afspraak):
+                status = rng.choice(Status.values)
+                toelichting = (
+                    "Er is vertraging door capaciteitsgebrek."
+                    if status
+                    in (
+                        Status.VERTRAAGD,
+                        Status.GESTOPT,
+                    )
+                    else ""
+                )
+                updates.append(
+                    Voortgangsupdate(
+                        verbeterafspraak=afspraak,
+                        # Spread over two years, so that both reports have something to compare.
+                        peildatum=datetime.date(JAAR - 1, 1, 1)
+                        + datetime.timedelta(days=index * 640 // per_afspraak),
+                        status=status,
+                        tekst=TEKST,
+                        toelichting=toelichting,
+                        verwachte_datum=datetime.date(2026, 12, 31)
+                        if status == Status.VERTRAAGD
+                        else None,
+                        partij=afspraak.regiehouder,
+                    )
+                )
+        Voortgangsupdate.objects.bulk_create(updates, batch_size=2000)
