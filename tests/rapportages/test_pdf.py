@@ -27,6 +27,8 @@ def test_pdf_has_title_language_and_author_metadata(pdf, rapportage):
     assert pdf.metadata.title == rapportage.titel
     assert pdf.metadata.author == "Zorginstituut Nederland"
     assert pdf.trailer["/Root"]["/Lang"] == "nl"
+    # PDF/UA: a viewer shows the title rather than the file name.
+    assert pdf.trailer["/Root"]["/ViewerPreferences"]["/DisplayDocTitle"] == True  # noqa: E712
 
 
 def test_pdf_is_tagged_as_pdf_ua(pdf):
