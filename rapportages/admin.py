@@ -42,9 +42,22 @@ class RapportageAdmin(HistoryAdmin):
     list_filter = ["soort", "jaar", "status", "traject"]
     search_fields = ["titel", "traject__naam"]
     autocomplete_fields = ["traject"]
-    readonly_fields = ["status"]
+    readonly_fields = ["status", "concept_link"]
     fieldsets = [
-        (None, {"fields": ["soort", "traject", "jaar", "titel", "peildatum", "status"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "soort",
+                    "traject",
+                    "jaar",
+                    "titel",
+                    "peildatum",
+                    "status",
+                    "concept_link",
+                ]
+            },
+        ),
         ("Teksten", {"fields": ["inleiding", "vervolg"]}),
     ]
     inlines = [EditieInline]
@@ -56,4 +69,6 @@ class RapportageAdmin(HistoryAdmin):
 
     @admin.display(description="concept en publiceren")
     def concept_link(self, rapportage):
+        if rapportage.pk is None:
+            return "Na opslaan te bekijken en te publiceren."
         return format_html('<a href="{}">Concept bekijken</a>', rapportage.get_concept_url())
