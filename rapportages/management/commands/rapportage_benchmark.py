@@ -7,6 +7,7 @@ Run it against a throwaway database, never the demo or production one:
 """
 
 import datetime
+import io
 import random
 import time
 
@@ -76,7 +77,7 @@ class Command(BaseCommand):
         if not options["zonder_pdf"]:
             render_pdf.cache_clear()
             pdf = self._meet("PDF renderen", lambda: render_pdf(html))
-            self.stdout.write(f"  PDF: {len(pdf) / 1e6:.1f} MB")
+            self.stdout.write(f"  PDF: {len(pdf) / 1e6:.1f} MB, {_pages(pdf)} pagina's")
 
     def _meet(self, label, functie):
         with CaptureQueriesContext(connection) as queries:
@@ -178,3 +179,11 @@ class Command(BaseCommand):
                     )
                 )
         Voortgangsupdate.objects.bulk_create(updates, batch_size=2000)
+
+
+def _pages(pdf: bytes) -> str:
+    try:
+        from pypdf import PdfReader  # a test dependency, so perhaps not installed
+    except ImportError:
+        return "?"
+    return str(len(PdfReader(io.BytesIO(pdf)).pages))
