@@ -29,8 +29,9 @@ def get_concept_for_user(user, pk: int) -> Rapportage:
     return get_object_or_404(Rapportage.objects.select_related("traject"), pk=pk)
 
 
-def _editie(rapportage: Rapportage, nummer: int | None) -> Editie | None:
-    edities = rapportage.edities.all()
+def _editie(rapportage: Rapportage, nummer: int | None, *, zonder: str) -> Editie | None:
+    """The requested or else the latest edition, without loading the document not served."""
+    edities = rapportage.edities.defer(zonder)
     if nummer is not None:
         return get_object_or_404(edities, nummer=nummer)
     return edities.order_by("-nummer").first()
@@ -50,7 +51,7 @@ def rapportage_list(request):
 def rapportage_detail(request, jaar, slug=None, nummer=None):
     """A published edition's HTML, exactly as it was stored; staff are sent to a concept."""
     rapportage = get_rapportage_for_user(request.user, jaar=jaar, slug=slug)
-    editie = _editie(rapportage, nummer)
+    editie = _editie(rapportage, nummer, zonder="pdf")
     if editie is None:
         return redirect("rapportages:concept", pk=rapportage.pk)
     response = HttpResponse(editie.html, content_type="text/html; charset=utf-8")
@@ -60,7 +61,7 @@ def rapportage_detail(request, jaar, slug=None, nummer=None):
 
 def rapportage_pdf(request, jaar, slug=None, nummer=None):
     rapportage = get_rapportage_for_user(request.user, jaar=jaar, slug=slug)
-    editie = _editie(rapportage, nummer)
+    editie = _editie(rapportage, nummer, zonder="html")
     if editie is None:
         return redirect("rapportages:concept_pdf", pk=rapportage.pk)
     bestandsnaam = rapportage.bestandsnaam()

@@ -189,3 +189,21 @@ def test_published_html_meets_the_content_security_policy(client, gepubliceerd):
     assert "<style" not in html
     assert "<script" not in html
     assert '<html lang="nl">' in html
+
+
+def test_published_report_is_served_in_two_queries(client, gepubliceerd, django_assert_num_queries):
+    # the report, its latest edition
+    with django_assert_num_queries(2):
+        assert client.get(DVT_URL).status_code == 200
+    with django_assert_num_queries(2):
+        assert client.get(DVT_PDF_URL).status_code == 200
+
+
+def test_concept_page_takes_a_fixed_number_of_queries(
+    client, staff, rapportage, afspraken, django_assert_num_queries
+):
+    client.force_login(staff)
+    # session and user (and the session saved again), the report, its editions, the permission
+    # check, and the report's content: independent of the number of agreements.
+    with django_assert_num_queries(17):
+        assert client.get(rapportage.get_concept_url()).status_code == 200
