@@ -107,8 +107,9 @@ class RapportageFactory(factory.django.DjangoModelFactory):
     traject = factory.SubFactory(TrajectFactory)
     jaar = 2022
     titel = factory.LazyAttribute(
-        lambda o: f"Voortgangsrapportage {o.traject.naam if o.traject else 'implementatie'}"
-        f" {o.jaar}"
+        lambda o: (
+            f"Voortgangsrapportage {o.traject.naam if o.traject else 'implementatie'} {o.jaar}"
+        )
     )
     peildatum = datetime.date(2022, 11, 1)
     inleiding = "Dit is de inleiding."
