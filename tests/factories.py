@@ -73,6 +73,7 @@ class ThemaFactory(factory.django.DjangoModelFactory):
 class VerbeterafspraakFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Verbeterafspraak
+        skip_postgeneration_save = True
 
     traject = factory.SubFactory(TrajectFactory)
     thema = factory.SubFactory(ThemaFactory, traject=factory.SelfAttribute("..traject"))

@@ -1,0 +1,126 @@
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+
+from afspraken.models import Status, Verbeterafspraak, Voortgangsupdate
+from tests.factories import (
+    LidmaatschapFactory,
+    ThemaFactory,
+    TrajectFactory,
+    UserFactory,
+    VerbeterafspraakFactory,
+    VoortgangsupdateFactory,
+)
+
+D = datetime.date
+pytestmark = pytest.mark.django_db
+
+
+def test_theme_of_another_trajectory_is_refused(afspraak):
+    other_thema = ThemaFactory(traject=TrajectFactory(), naam="Nazorg")
+    afspraak.thema = other_thema
+    with pytest.raises(ValidationError) as excinfo:
+        afspraak.full_clean()
+    assert excinfo.value.message_dict["thema"] == [
+        "Kies een thema van hetzelfde traject als de verbeterafspraak."
+    ]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="composite key is PostgreSQL")
+def test_database_refuses_theme_of_another_trajectory_on_postgresql(afspraak):
+    other_thema = ThemaFactory(traject=TrajectFactory(), naam="Nazorg")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Verbeterafspraak.objects.filter(pk=afspraak.pk).update(thema=other_thema)
+        connection.check_constraints()
+
+
+def test_number_is_unique_within_a_trajectory(afspraak, nhg):
+    duplicate = VerbeterafspraakFactory.build(
+        traject=afspraak.traject, thema=afspraak.thema, nummer=1, regiehouder=nhg
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        duplicate.full_clean()
+    assert "Dit traject heeft al een verbeterafspraak met dit nummer." in excinfo.value.messages
+    with pytest.raises(IntegrityError), transaction.atomic():
+        duplicate.save()
+
+
+def test_same_number_in_another_trajectory_is_fine(afspraak):
+    other = VerbeterafspraakFactory(nummer=1)
+    other.full_clean()
+    assert other.traject != afspraak.traject
+
+
+def test_status_at_a_date_is_the_newest_update_on_or_before_it(afspraak):
+    VoortgangsupdateFactory(verbeterafspraak=afspraak, peildatum=D(2022, 10, 1), status="op_schema")
+    VoortgangsupdateFactory(
+        verbeterafspraak=afspraak,
+        peildatum=D(2023, 10, 1),
+        status=Status.VERTRAAGD,
+        toelichting="De richtlijnmodule is later gestart.",
+        verwachte_datum=D(2025, 6, 1),
+    )
+    assert afspraak.status_op(D(2022, 9, 30)) == ""
+    assert afspraak.status_op(D(2022, 10, 1)) == Status.OP_SCHEMA
+    assert afspraak.status_op(D(2023, 9, 30)) == Status.OP_SCHEMA
+    assert afspraak.status_op(D(2023, 10, 1)) == Status.VERTRAAGD
+
+    def annotated(on):
+        return Verbeterafspraak.objects.with_status_op(on).get(pk=afspraak.pk).status_code
+
+    assert annotated(D(2022, 9, 30)) is None
+    assert annotated(D(2023, 9, 30)) == Status.OP_SCHEMA
+    assert annotated(D(2024, 1, 1)) == Status.VERTRAAGD
+
+
+def test_correction_on_the_same_peildatum_wins_over_the_earlier_update(afspraak):
+    VoortgangsupdateFactory(verbeterafspraak=afspraak, peildatum=D(2023, 10, 1), status="op_schema")
+    correction = VoortgangsupdateFactory(
+        verbeterafspraak=afspraak, peildatum=D(2023, 10, 1), status=Status.AFGEROND
+    )
+    assert afspraak.update_op(D(2023, 12, 1)) == correction
+    annotated = Verbeterafspraak.objects.with_status_op(D(2023, 12, 1)).get(pk=afspraak.pk)
+    assert annotated.status_code == Status.AFGEROND
+
+
+@pytest.mark.parametrize(
+    ("status", "toelichting", "verwachte_datum", "message"),
+    [
+        (Status.VERTRAAGD, "", D(2025, 1, 1), "Licht toe waarom de afspraak vertraagd of gestopt"),
+        (Status.GESTOPT, "", None, "Licht toe waarom de afspraak vertraagd of gestopt"),
+        (Status.VERTRAAGD, "Geen financiering.", None, "nieuwe verwachte datum"),
+    ],
+)
+def test_delay_and_stop_need_an_explanation(
+    afspraak, status, toelichting, verwachte_datum, message
+):
+    update = Voortgangsupdate(
+        verbeterafspraak=afspraak,
+        status=status,
+        tekst="Stand van zaken.",
+        toelichting=toelichting,
+        verwachte_datum=verwachte_datum,
+    )
+    with pytest.raises(ValidationError, match=message):
+        update.full_clean()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        update.save()
+
+
+def test_for_user_shows_members_the_agreements_of_their_parties(afspraak, alice, charlie, staff):
+    unrelated = VerbeterafspraakFactory()
+    assert list(Verbeterafspraak.objects.for_user(alice)) == [afspraak]
+    assert list(Verbeterafspraak.objects.for_user(charlie)) == []
+    assert set(Verbeterafspraak.objects.for_user(staff)) == {afspraak, unrelated}
+
+
+def test_involved_party_sees_the_agreement_once(afspraak, niv, nhg):
+    # NHG is regiehouder and also listed as betrokken: still one row.
+    afspraak.betrokken_partijen.add(nhg)
+    member_of_both = UserFactory(username="dubbel")
+    LidmaatschapFactory(partij=nhg, user=member_of_both)
+    LidmaatschapFactory(partij=niv, user=member_of_both)
+    assert list(Verbeterafspraak.objects.for_user(member_of_both)) == [afspraak]
+    assert [p.afkorting for p in afspraak.partijen()] == ["NHG", "NIV"]
