@@ -4,6 +4,7 @@ from django.db.models import Count
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
+from trajecten.admin import VersieForm
 from trajecten.models import Faseperiode, Thema
 
 from .models import Lidmaatschap, Partij, Status, Verbeterafspraak, Voortgangsupdate
@@ -130,6 +131,7 @@ class PartijFilter(admin.SimpleListFilter):
 
 @admin.register(Verbeterafspraak)
 class VerbeterafspraakAdmin(SimpleHistoryAdmin):
+    form = VersieForm
     list_display = [
         "nummer",
         "titel",
@@ -153,7 +155,7 @@ class VerbeterafspraakAdmin(SimpleHistoryAdmin):
     ordering = ["traject__naam", "nummer"]
     autocomplete_fields = ["traject", "regiehouder", "betrokken_partijen"]
     fieldsets = [
-        (None, {"fields": ["traject", "thema", "nummer", "titel", "omschrijving"]}),
+        (None, {"fields": ["traject", "thema", "nummer", "titel", "omschrijving", "versie"]}),
         ("Partijen", {"fields": ["regiehouder", "betrokken_partijen"]}),
         ("Doel", {"fields": ["streefjaar", "streefwaarde"]}),
         ("Herkomst", {"fields": ["bron", "bron_url"]}),

@@ -2,11 +2,58 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
+from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from afspraken.models import Verbeterafspraak
 
 from .models import Faseperiode, Thema, Traject, check_sequence
+
+
+class VersieForm(forms.ModelForm):
+    """Refuses to save over a change that someone else saved after this form was opened.
+
+    The form carries the `versie` it was opened with; the model raises it on every save. The
+    row is locked while the version is compared, so two saves at the same moment are
+    checked one after the other (the admin runs each save in a transaction).
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "versie" in self.fields:
+            self.fields["versie"].widget = forms.HiddenInput()
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is None or "versie" not in cleaned:
+            return cleaned
+        model = type(self.instance)
+        huidig = (
+            model.objects.select_for_update()
+            .filter(pk=self.instance.pk)
+            .values_list("versie", flat=True)
+            .first()
+        )
+        if huidig is not None and huidig != cleaned["versie"]:
+            # Show the newest version in the form, so that saving again is a deliberate choice.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("versie")] = huidig
+            raise forms.ValidationError(
+                f"{self._door_wie(model)} Uw wijzigingen zijn nog niet opgeslagen en staan "
+                "hieronder. Open de pagina in een nieuw tabblad om de andere wijziging te "
+                "zien. Klikt u nogmaals op Opslaan, dan overschrijft u die wijziging.",
+                code="versie",
+            )
+        return cleaned
+
+    def _door_wie(self, model) -> str:
+        laatste = model.history.filter(id=self.instance.pk).order_by("-history_date").first()
+        if laatste is None or laatste.history_user is None:
+            return "Iemand anders heeft dit intussen gewijzigd."
+        gebruiker = laatste.history_user
+        naam = gebruiker.get_full_name() or gebruiker.get_username()
+        moment = timezone.localtime(laatste.history_date)
+        return f"{naam} heeft dit intussen gewijzigd (om {moment:%H:%M} op {moment:%d-%m-%Y})."
 
 
 class FaseperiodeForm(forms.ModelForm):
@@ -84,6 +131,7 @@ class HuidigeFaseFilter(admin.SimpleListFilter):
 
 @admin.register(Traject)
 class TrajectAdmin(SimpleHistoryAdmin):
+    form = VersieForm
     list_display = [
         "naam",
         "domein",
@@ -96,7 +144,7 @@ class TrajectAdmin(SimpleHistoryAdmin):
     search_fields = ["naam", "domein", "icd10_codes", "slug"]
     prepopulated_fields = {"slug": ["naam"]}
     fieldsets = [
-        (None, {"fields": ["naam", "slug", "domein", "icd10_codes", "omschrijving"]}),
+        (None, {"fields": ["naam", "slug", "domein", "icd10_codes", "omschrijving", "versie"]}),
         ("Verbetersignalement", {"fields": ["signalementdatum", "publicatie_url"]}),
         ("Afsluiting", {"fields": ["afsluiting", "overgedragen_aan"]}),
     ]
