@@ -113,7 +113,7 @@ def afspraak_detail(request, pk):
                 status = 409
             else:
                 messages.success(request, "Uw voortgangsupdate is toegevoegd aan de tijdlijn.")
-                return redirect(f"{afspraak.get_absolute_url()}#tijdlijn")
+                return redirect(afspraak)
     elif mag_rapporteren:
         form = VoortgangsupdateForm(afspraak=afspraak, user=request.user)
     return render(
