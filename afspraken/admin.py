@@ -4,7 +4,7 @@ from django.db.models import Count
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
-from trajecten.admin import VersieForm
+from trajecten.admin import VersieForm, register_audit_trail
 from trajecten.models import Faseperiode, Thema
 
 from .models import Lidmaatschap, Partij, Status, Verbeterafspraak, Voortgangsupdate
@@ -201,3 +201,17 @@ class VoortgangsupdateAdmin(SimpleHistoryAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+register_audit_trail(Partij, ["afkorting", "naam"])
+register_audit_trail(Lidmaatschap, ["partij", "user"], select_related=["partij", "user"])
+register_audit_trail(
+    Verbeterafspraak,
+    ["traject", "nummer", "titel", "regiehouder", "versie"],
+    select_related=["traject", "regiehouder"],
+)
+register_audit_trail(
+    Voortgangsupdate,
+    ["verbeterafspraak", "peildatum", "status", "partij"],
+    select_related=["verbeterafspraak", "partij"],
+)

@@ -55,7 +55,9 @@ class Partij(models.Model):
     updated_at = models.DateTimeField("gewijzigd op", auto_now=True)
 
     objects = PartijQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(
+        verbose_name="wijziging in partij", verbose_name_plural="wijzigingen in partijen"
+    )
 
     class Meta:
         verbose_name = "partij"
@@ -80,7 +82,10 @@ class Lidmaatschap(models.Model):
     )
     created_at = models.DateTimeField("aangemaakt op", auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(
+        verbose_name="wijziging in lidmaatschap",
+        verbose_name_plural="wijzigingen in lidmaatschappen",
+    )
 
     class Meta:
         verbose_name = "lidmaatschap"
@@ -211,7 +216,11 @@ class Verbeterafspraak(models.Model):
     updated_at = models.DateTimeField("gewijzigd op", auto_now=True)
 
     objects = VerbeterafspraakQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[betrokken_partijen])
+    history = HistoricalRecords(
+        m2m_fields=[betrokken_partijen],
+        verbose_name="wijziging in verbeterafspraak",
+        verbose_name_plural="wijzigingen in verbeterafspraken",
+    )
 
     class Meta:
         verbose_name = "verbeterafspraak"
@@ -332,7 +341,10 @@ class Voortgangsupdate(models.Model):
     )
     created_at = models.DateTimeField("vastgelegd op", auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(
+        verbose_name="wijziging in voortgangsupdate",
+        verbose_name_plural="wijzigingen in voortgangsupdates",
+    )
 
     class Meta:
         verbose_name = "voortgangsupdate"

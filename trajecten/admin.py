@@ -56,6 +56,68 @@ class VersieForm(forms.ModelForm):
         return f"{naam} heeft dit intussen gewijzigd (om {moment:%H:%M} op {moment:%d-%m-%Y})."
 
 
+class SoortWijzigingFilter(admin.SimpleListFilter):
+    title = "soort wijziging"
+    parameter_name = "soort"
+    LABELS = {"+": "aangemaakt", "~": "gewijzigd", "-": "verwijderd"}
+
+    def lookups(self, request, model_admin):
+        return list(self.LABELS.items())
+
+    def queryset(self, request, queryset):
+        if self.value() in self.LABELS:
+            return queryset.filter(history_type=self.value())
+        return queryset
+
+
+class AuditTrailAdmin(admin.ModelAdmin):
+    """The audit trail of one model: every change, deletions included, newest first.
+
+    Read-only. The object's own history page (Geschiedenis) shows what changed per save;
+    this list also finds rows that have since been deleted, such as a membership.
+    """
+
+    object_fields: list[str] = []
+    date_hierarchy = "history_date"
+    list_filter = [SoortWijzigingFilter]
+    ordering = ["-history_date", "-history_id"]
+
+    def get_list_display(self, request):
+        return ["moment", "door", "soort", *self.object_fields]
+
+    @admin.display(description="moment", ordering="history_date")
+    def moment(self, obj):
+        return obj.history_date
+
+    @admin.display(description="door", ordering="history_user")
+    def door(self, obj):
+        return obj.history_user or "–"
+
+    @admin.display(description="wijziging", ordering="history_type")
+    def soort(self, obj):
+        return SoortWijzigingFilter.LABELS.get(obj.history_type, obj.history_type)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def register_audit_trail(model, fields: list[str], select_related: list[str] = ()) -> None:
+    admin.site.register(
+        model.history.model,
+        type(
+            f"{model.__name__}AuditTrailAdmin",
+            (AuditTrailAdmin,),
+            {"object_fields": fields, "list_select_related": ["history_user", *select_related]},
+        ),
+    )
+
+
 class FaseperiodeForm(forms.ModelForm):
     class Meta:
         model = Faseperiode
@@ -176,3 +238,10 @@ class ThemaAdmin(SimpleHistoryAdmin):
     list_filter = ["traject"]
     search_fields = ["naam", "traject__naam"]
     autocomplete_fields = ["traject"]
+
+
+register_audit_trail(Traject, ["naam", "afsluiting", "versie"])
+register_audit_trail(
+    Faseperiode, ["traject", "fase", "startdatum", "einddatum"], select_related=["traject"]
+)
+register_audit_trail(Thema, ["traject", "naam"], select_related=["traject"])

@@ -85,7 +85,9 @@ class Traject(models.Model):
     updated_at = models.DateTimeField("gewijzigd op", auto_now=True)
 
     objects = TrajectQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(
+        verbose_name="wijziging in traject", verbose_name_plural="wijzigingen in trajecten"
+    )
 
     class Meta:
         verbose_name = "traject"
@@ -189,7 +191,9 @@ class Faseperiode(models.Model):
     )
 
     objects = FaseperiodeQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(
+        verbose_name="wijziging in faseperiode", verbose_name_plural="wijzigingen in faseperiodes"
+    )
 
     class Meta:
         verbose_name = "faseperiode"
@@ -266,7 +270,9 @@ class Thema(models.Model):
     naam = models.CharField("naam", max_length=200)
     volgorde = models.PositiveSmallIntegerField("volgorde", default=0)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(
+        verbose_name="wijziging in thema", verbose_name_plural="wijzigingen in thema's"
+    )
 
     class Meta:
         verbose_name = "thema"

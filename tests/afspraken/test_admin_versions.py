@@ -144,3 +144,29 @@ def test_party_members_cannot_open_the_history(client, alice, afspraak):
     client.force_login(alice)
     response = client.get(reverse("admin:afspraken_verbeterafspraak_history", args=[afspraak.pk]))
     assert response.status_code == 302
+
+
+def test_staff_find_a_deleted_membership_in_the_audit_trail(client, staff, alice):
+    lidmaatschap = Lidmaatschap.objects.get(user=alice)
+    client.force_login(staff)
+    url = reverse("admin:afspraken_partij_change", args=[lidmaatschap.partij_id])
+    data = post_data(client.get(url))
+    data["lidmaatschappen-0-DELETE"] = "on"
+    assert client.post(url, data).status_code == 302
+    assert not Lidmaatschap.objects.exists()
+
+    response = client.get(
+        reverse("admin:afspraken_historicallidmaatschap_changelist"), {"soort": "-"}
+    )
+    assert response.status_code == 200
+    rows = list(response.context["cl"].result_list)
+    assert [(r.history_user, r.user_id, r.history_type) for r in rows] == [(staff, alice.pk, "-")]
+    assert "verwijderd" in response.content.decode()
+
+
+def test_audit_trail_is_read_only(client, staff, afspraak):
+    client.force_login(staff)
+    record = afspraak.history.latest()
+    url = reverse("admin:afspraken_historicalverbeterafspraak_change", args=[record.pk])
+    assert client.get(url).status_code == 200
+    assert client.post(url, {}).status_code == 403
