@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from trajecten.models import Thema, Traject
 
-from .models import Partij, Status, Verbeterafspraak, Voortgangsupdate
+from .models import Partij, Status, Verbeterafspraak, Voortgangsupdate, partij_ids_for
 
 GEEN_STATUS = "geen"
 
@@ -122,9 +122,10 @@ class VerbeterafspraakFilter(django_filters.FilterSet):
         rol = self.form.cleaned_data.get("rol") or ""
         if partij:
             return queryset.betrokken_bij([partij], rol=rol)
-        if rol:
-            return queryset.betrokken_bij(Partij.objects.for_user(self.request.user), rol=rol)
-        return queryset
+        eigen = partij_ids_for(self.request.user)
+        if rol and eigen:
+            return queryset.betrokken_bij(eigen, rol=rol)
+        return queryset  # a role means nothing without a party: staff must choose one
 
     def filter_zonder_update(self, queryset, name, value):
         if not value:

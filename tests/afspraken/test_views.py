@@ -142,6 +142,12 @@ def test_list_filters(client, alice, several, query, expected):
     assert [a.titel for a in response.context["page"]] == [several[name].titel for name in expected]
 
 
+def test_role_without_a_party_is_ignored_for_staff(client, staff, several):
+    client.force_login(staff)
+    response = client.get(LIST_URL, {"rol": "regiehouder"})
+    assert len(response.context["page"]) == 3
+
+
 def test_list_filter_by_trajectory(client, alice, several):
     client.force_login(alice)
     response = client.get(LIST_URL, {"traject": several["zonder"].traject_id})
