@@ -1,5 +1,7 @@
 """Progress texts: simple Markdown, sanitised, so nothing a user types runs in a browser."""
 
+import re
+
 import markdown
 import nh3
 from django.utils.safestring import SafeString, mark_safe
@@ -9,9 +11,15 @@ ALLOWED_ATTRIBUTES = {"a": {"href"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
+# A list item right under a line of text: Markdown wants a blank line between the two, but
+# people typing in a text box do not leave one.
+LIST_AFTER_TEXT = re.compile(r"^(?!\s*(?:[-*+]|\d+\.)\s)(.*\S.*)\n(?=\s*(?:[-*+]|\d+\.)\s)", re.M)
+
+
 def render_markdown(text: str) -> SafeString:
     """Markdown with line breaks kept, cleaned by nh3 to a short list of harmless tags."""
-    html = markdown.markdown(text or "", extensions=["nl2br", "sane_lists"])
+    text = LIST_AFTER_TEXT.sub(r"\1\n\n", (text or "").replace("\r\n", "\n"))
+    html = markdown.markdown(text, extensions=["nl2br", "sane_lists"])
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -31,3 +31,10 @@ def test_links_get_a_safe_rel():
     html = render_markdown("[NHG](https://www.nhg.org/)")
     assert 'href="https://www.nhg.org/"' in html
     assert 'rel="noopener noreferrer nofollow"' in html
+
+
+def test_a_list_right_under_a_line_of_text_is_a_list():
+    html = render_markdown("Wat er gebeurde:\r\n- nascholing gepland\r\n- standaard herzien")
+    assert "<p>Wat er gebeurde:</p>" in html
+    assert "<li>nascholing gepland</li>" in html
+    assert "<li>standaard herzien</li>" in html
