@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_safe
 
 from .filters import GEEN_STATUS, VerbeterafspraakFilter
 from .forms import VoortgangsupdateForm
@@ -24,6 +25,7 @@ def get_afspraak_for_user(user, pk: int, *, for_update: bool = False) -> Verbete
     return afspraak
 
 
+@require_safe
 @login_required
 def afspraak_list(request):
     afspraken = (
@@ -80,6 +82,7 @@ def _status_tellingen(filterset, params) -> list[dict]:
     return tellingen
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def afspraak_detail(request, pk):
     afspraak = get_afspraak_for_user(request.user, pk, for_update=request.method == "POST")

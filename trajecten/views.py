@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
 
 from afspraken.models import Partij, Verbeterafspraak, Voortgangsupdate
 from rapportages.models import Rapportage
@@ -8,6 +9,7 @@ from rapportages.models import Rapportage
 from .models import Traject
 
 
+@require_safe
 @login_required
 def traject_list(request):
     eigen = Verbeterafspraak.objects.betrokken_bij(Partij.objects.for_user(request.user))
@@ -20,6 +22,7 @@ def traject_list(request):
     return render(request, "trajecten/traject_list.html", {"trajecten": trajecten})
 
 
+@require_safe
 @login_required
 def traject_detail(request, slug):
     afspraken = Verbeterafspraak.objects.select_related("regiehouder").prefetch_related(

@@ -506,3 +506,18 @@ def test_there_is_no_way_to_edit_or_delete_an_update(client, alice, afspraak, up
     response = client.get(reverse("admin:afspraken_voortgangsupdate_change", args=[update.pk]))
     assert response.status_code == 302
     assert Verbeterafspraak.objects.get().voortgangsupdates.get().tekst == update.tekst
+
+
+def test_staff_find_the_admin_from_the_agreement_page(client, staff, alice, afspraak):
+    admin_url = reverse("admin:afspraken_verbeterafspraak_change", args=[afspraak.pk])
+    client.force_login(staff)
+    assert admin_url in client.get(detail_url(afspraak)).text
+    client.force_login(alice)
+    assert admin_url not in client.get(detail_url(afspraak)).text
+
+
+def test_other_methods_are_not_allowed(client, alice, afspraak):
+    client.force_login(alice)
+    assert client.put(detail_url(afspraak)).status_code == 405
+    assert client.delete(detail_url(afspraak)).status_code == 405
+    assert client.post(LIST_URL).status_code == 405
