@@ -22,10 +22,17 @@ class VersieForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if "versie" in self.fields:
             self.fields["versie"].widget = forms.HiddenInput()
+            # A post without a version (a script, not the admin page) is saved unchecked.
+            self.fields["versie"].required = False
 
     def clean(self):
         cleaned = super().clean()
-        if self.instance.pk is None or "versie" not in cleaned:
+        if "versie" not in self.fields:
+            return cleaned
+        if cleaned.get("versie") is None:
+            cleaned["versie"] = self.instance.versie
+            return cleaned
+        if self.instance.pk is None:
             return cleaned
         model = type(self.instance)
         huidig = (

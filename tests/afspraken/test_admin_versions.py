@@ -170,3 +170,23 @@ def test_audit_trail_is_read_only(client, staff, afspraak):
     url = reverse("admin:afspraken_historicalverbeterafspraak_change", args=[record.pk])
     assert client.get(url).status_code == 200
     assert client.post(url, {}).status_code == 403
+
+
+def test_a_post_without_a_version_is_saved(client, staff, afspraak):
+    client.force_login(staff)
+    data = post_data(client.get(change_url(afspraak)))
+    del data["versie"]
+    data["titel"] = "Zonder versie"
+    assert client.post(change_url(afspraak), data).status_code == 302
+    afspraak.refresh_from_db()
+    assert afspraak.titel == "Zonder versie"
+
+
+def test_adding_a_trajectory_in_the_admin_starts_at_version_1(client, staff):
+    client.force_login(staff)
+    response = client.get(reverse("admin:trajecten_traject_add"))
+    data = post_data(response)
+    data.update(naam="Nieuw traject", slug="nieuw-traject", domein="Huid")
+    del data["versie"]
+    assert client.post(reverse("admin:trajecten_traject_add"), data).status_code == 302
+    assert Traject.objects.get(slug="nieuw-traject").versie == 1

@@ -521,3 +521,12 @@ def test_other_methods_are_not_allowed(client, alice, afspraak):
     assert client.put(detail_url(afspraak)).status_code == 405
     assert client.delete(detail_url(afspraak)).status_code == 405
     assert client.post(LIST_URL).status_code == 405
+
+
+def test_list_survives_nonsense_in_the_query(client, alice, several):
+    client.force_login(alice)
+    response = client.get(
+        LIST_URL, {"partij": "99999", "status": "onzin", "pagina": "x", "traject": "abc"}
+    )
+    assert response.status_code == 200
+    assert "partij" in response.context["filter"].form.errors
