@@ -140,8 +140,8 @@ def _conflict_message(conflict: UpdateConflict, user) -> str:
     return (
         "Terwijl u dit formulier invulde, is er een voortgangsupdate vastgelegd ("
         + "; ".join(beschrijvingen)
-        + "). Uw update is nog niet opgeslagen. Bekijk de tijdlijn, pas zo nodig uw status "
-        "of tekst aan en verstuur opnieuw."
+        + "). Bekijk die in de tijdlijn hieronder, pas zo nodig uw status of tekst aan en "
+        "verstuur opnieuw."
     )
 
 
