@@ -24,7 +24,7 @@ endef
 $(BIN)/python:
 	@py=$$($(FIND_PYTHON)) || { \
 	  echo "Geen Python 3.12 of nieuwer gevonden. Installeer er een, bijvoorbeeld met" >&2; \
-	  echo "  pyenv install 3.12  of  apt-get install python3.12-venv" >&2; \
+	  echo "  pyenv install 3.12   (of de python3.12-pakketten van uw distributie)" >&2; \
 	  echo "en draai dit commando opnieuw." >&2; exit 1; }; \
 	echo "Virtuele omgeving maken met $$py"; \
 	$$py -m venv $(VENV)

@@ -4,6 +4,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from portal.history import HistoryAdmin
+from trajecten.admin import VersieForm, register_audit_trail
 from trajecten.models import Faseperiode, Thema
 
 from .models import Lidmaatschap, Partij, Status, Verbeterafspraak, Voortgangsupdate
@@ -131,6 +132,7 @@ class PartijFilter(admin.SimpleListFilter):
 
 @admin.register(Verbeterafspraak)
 class VerbeterafspraakAdmin(HistoryAdmin):
+    form = VersieForm
     list_display = [
         "nummer",
         "titel",
@@ -154,7 +156,7 @@ class VerbeterafspraakAdmin(HistoryAdmin):
     ordering = ["traject__naam", "nummer"]
     autocomplete_fields = ["traject", "regiehouder", "betrokken_partijen"]
     fieldsets = [
-        (None, {"fields": ["traject", "thema", "nummer", "titel", "omschrijving"]}),
+        (None, {"fields": ["traject", "thema", "nummer", "titel", "omschrijving", "versie"]}),
         ("Partijen", {"fields": ["regiehouder", "betrokken_partijen"]}),
         ("Doel", {"fields": ["streefjaar", "streefwaarde"]}),
         ("Herkomst", {"fields": ["bron", "bron_url"]}),
@@ -200,3 +202,17 @@ class VoortgangsupdateAdmin(HistoryAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+register_audit_trail(Partij, ["afkorting", "naam"])
+register_audit_trail(Lidmaatschap, ["partij", "user"], select_related=["partij", "user"])
+register_audit_trail(
+    Verbeterafspraak,
+    ["traject", "nummer", "titel", "regiehouder", "versie"],
+    select_related=["traject", "regiehouder"],
+)
+register_audit_trail(
+    Voortgangsupdate,
+    ["verbeterafspraak", "peildatum", "status", "partij"],
+    select_related=["verbeterafspraak", "partij"],
+)

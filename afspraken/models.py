@@ -8,7 +8,16 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from trajecten.models import Thema, Traject
+from trajecten.models import Thema, Traject, bump_versie
+
+
+def partij_ids_for(user) -> set[int]:
+    """Ids of the user's parties, fetched once per user object (one query)."""
+    if not user.is_authenticated:
+        return set()
+    if not hasattr(user, "_partij_ids"):
+        user._partij_ids = set(Partij.objects.for_user(user).values_list("pk", flat=True))
+    return user._partij_ids
 
 
 class PartijQuerySet(models.QuerySet):
@@ -46,7 +55,9 @@ class Partij(models.Model):
     updated_at = models.DateTimeField("gewijzigd op", auto_now=True)
 
     objects = PartijQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(
+        verbose_name="wijziging in partij", verbose_name_plural="wijzigingen in partijen"
+    )
 
     class Meta:
         verbose_name = "partij"
@@ -71,7 +82,10 @@ class Lidmaatschap(models.Model):
     )
     created_at = models.DateTimeField("aangemaakt op", auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(
+        verbose_name="wijziging in lidmaatschap",
+        verbose_name_plural="wijzigingen in lidmaatschappen",
+    )
 
     class Meta:
         verbose_name = "lidmaatschap"
@@ -107,10 +121,24 @@ class VerbeterafspraakQuerySet(models.QuerySet):
             return self.none()
         if user.is_staff:
             return self.all()
-        partijen = Partij.objects.for_user(user)
-        return self.filter(
-            Q(regiehouder__in=partijen) | Q(betrokken_partijen__in=partijen)
-        ).distinct()
+        return self.betrokken_bij(Partij.objects.for_user(user))
+
+    def betrokken_bij(self, partijen, *, rol: str = ""):
+        """Agreements in which one of the parties is regiehouder or betrokken (or `rol` only).
+
+        Subqueries rather than a join, so no agreement comes twice and counts stay right.
+        """
+        als_regiehouder = Q(regiehouder__in=partijen)
+        als_betrokkene = Q(
+            pk__in=Verbeterafspraak.betrokken_partijen.through.objects.filter(
+                partij__in=partijen
+            ).values("verbeterafspraak")
+        )
+        if rol == "regiehouder":
+            return self.filter(als_regiehouder)
+        if rol == "betrokken":
+            return self.filter(als_betrokkene).exclude(als_regiehouder)
+        return self.filter(als_regiehouder | als_betrokkene)
 
     def with_status_op(self, on: datetime.date | None = None):
         """Annotate `status_code` and `status_peildatum`: the newest update on or before `on`."""
@@ -126,6 +154,15 @@ class VerbeterafspraakQuerySet(models.QuerySet):
     def with_details(self):
         return self.select_related("traject", "thema", "regiehouder").prefetch_related(
             "betrokken_partijen"
+        )
+
+    def with_timeline(self):
+        """`with_details()` plus every update with its party and author, for `update_op()`."""
+        return self.with_details().prefetch_related(
+            models.Prefetch(
+                "voortgangsupdates",
+                queryset=Voortgangsupdate.objects.select_related("partij", "auteur"),
+            )
         )
 
 
@@ -169,11 +206,21 @@ class Verbeterafspraak(models.Model):
         help_text="Paragraaf in het verbetersignalement waar de afspraak vandaan komt.",
     )
     bron_url = models.URLField("link naar de herkomst", blank=True)
+    versie = models.PositiveIntegerField(
+        "versie",
+        default=1,
+        help_text="Telt bij elke wijziging op, zodat twee beheerders elkaars wijziging niet "
+        "ongemerkt overschrijven.",
+    )
     created_at = models.DateTimeField("aangemaakt op", auto_now_add=True)
     updated_at = models.DateTimeField("gewijzigd op", auto_now=True)
 
     objects = VerbeterafspraakQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[betrokken_partijen])
+    history = HistoricalRecords(
+        m2m_fields=[betrokken_partijen],
+        verbose_name="wijziging in verbeterafspraak",
+        verbose_name_plural="wijzigingen in verbeterafspraken",
+    )
 
     class Meta:
         verbose_name = "verbeterafspraak"
@@ -195,6 +242,10 @@ class Verbeterafspraak(models.Model):
     def __str__(self):
         return f"{self.nummer}. {self.titel}"
 
+    def save(self, *args, **kwargs):
+        bump_versie(self, kwargs)
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("afspraken:detail", kwargs={"pk": self.pk})
 
@@ -209,6 +260,28 @@ class Verbeterafspraak(models.Model):
         """Regiehouder first, then the other involved parties (uses prefetched parties)."""
         others = [p for p in self.betrokken_partijen.all() if p.pk != self.regiehouder_id]
         return [self.regiehouder, *sorted(others, key=lambda p: p.afkorting)]
+
+    def partijen_van(self, user) -> list[Partij]:
+        """The involved parties the user is a member of (uses prefetched parties)."""
+        ids = partij_ids_for(user)
+        return [p for p in self.partijen() if p.pk in ids]
+
+    def rol_van(self, partij_ids: set[int]) -> str:
+        """'regiehouder', 'betrokken' or '' for the first of the parties that takes part."""
+        if self.regiehouder_id in partij_ids:
+            return "regiehouder"
+        if any(p.pk in partij_ids for p in self.betrokken_partijen.all()):
+            return "betrokken"
+        return ""
+
+    def timeline(self) -> list["Voortgangsupdate"]:
+        """Updates newest first, each with `vorige_status`: the status it replaced."""
+        updates = sorted(self.voortgangsupdates.all(), key=Voortgangsupdate.timeline_key)
+        vorige = ""
+        for update in updates:
+            update.vorige_status = vorige
+            vorige = update.status
+        return updates[::-1]
 
     def update_op(self, on: datetime.date | None = None) -> "Voortgangsupdate | None":
         """The newest update on or before the date; uses prefetched updates when present."""
@@ -268,7 +341,10 @@ class Voortgangsupdate(models.Model):
     )
     created_at = models.DateTimeField("vastgelegd op", auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(
+        verbose_name="wijziging in voortgangsupdate",
+        verbose_name_plural="wijzigingen in voortgangsupdates",
+    )
 
     class Meta:
         verbose_name = "voortgangsupdate"

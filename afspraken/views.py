@@ -1,18 +1,151 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, render
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_safe
 
-from .models import Verbeterafspraak
+from .filters import GEEN_STATUS, VerbeterafspraakFilter
+from .forms import VoortgangsupdateForm
+from .models import Status, Verbeterafspraak, partij_ids_for
+from .services import UpdateConflict, rapporteer_voortgang
+
+PER_PAGINA = 25
 
 
+def get_afspraak_for_user(user, pk: int, *, for_update: bool = False) -> Verbeterafspraak:
+    """The agreement with its parties and timeline if the user may see it, else a 404.
+
+    With `for_update` the user must also be allowed to report progress on it, else a 403.
+    """
+    afspraak = get_object_or_404(Verbeterafspraak.objects.for_user(user).with_timeline(), pk=pk)
+    if for_update and not user.has_perm("afspraken.add_voortgangsupdate", afspraak):
+        raise PermissionDenied
+    return afspraak
+
+
+@require_safe
 @login_required
 def afspraak_list(request):
-    afspraken = Verbeterafspraak.objects.for_user(request.user).with_details()
-    return render(request, "afspraken/verbeterafspraak_list.html", {"afspraken": afspraken})
+    afspraken = (
+        Verbeterafspraak.objects.for_user(request.user)
+        .with_status_op()
+        .with_details()
+        .order_by("traject__naam", "nummer")
+    )
+    filterset = VerbeterafspraakFilter(request.GET, queryset=afspraken, request=request)
+    page = Paginator(filterset.qs, PER_PAGINA).get_page(request.GET.get("pagina"))
+    eigen = partij_ids_for(request.user)
+    for afspraak in page:
+        afspraak.rol = afspraak.rol_van(eigen)
+    return render(
+        request,
+        "afspraken/verbeterafspraak_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "status_tellingen": _status_tellingen(filterset, request.GET),
+            "query": _zonder_pagina(request.GET),
+            "filters_actief": any(value for key, value in request.GET.items() if key != "pagina"),
+        },
+    )
 
 
+def _zonder_pagina(params) -> str:
+    query = params.copy()
+    query.pop("pagina", None)
+    return query.urlencode()
+
+
+def _status_tellingen(filterset, params) -> list[dict]:
+    """Per status, how many agreements the other filters leave, and a link that picks it."""
+    if not filterset.is_valid():
+        return []
+    rows = filterset.qs_zonder_status.order_by().values("status_code").annotate(aantal=Count("pk"))
+    aantallen = {row["status_code"] or GEEN_STATUS: row["aantal"] for row in rows}
+    gekozen = params.get("status", "")
+    tellingen = []
+    for code, label in [*Status.choices, (GEEN_STATUS, "Nog geen voortgang")]:
+        query = params.copy()
+        query.pop("pagina", None)
+        query["status"] = "" if code == gekozen else code
+        tellingen.append(
+            {
+                "code": code,
+                "label": label,
+                "aantal": aantallen.get(code, 0),
+                "gekozen": code == gekozen,
+                "query": query.urlencode(),
+            }
+        )
+    return tellingen
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def afspraak_detail(request, pk):
-    afspraak = get_object_or_404(
-        Verbeterafspraak.objects.for_user(request.user).with_details(), pk=pk
+    afspraak = get_afspraak_for_user(request.user, pk, for_update=request.method == "POST")
+    mag_rapporteren = request.user.has_perm("afspraken.add_voortgangsupdate", afspraak)
+    form = None
+    status = 200
+    if request.method == "POST":
+        form = VoortgangsupdateForm(request.POST, afspraak=afspraak, user=request.user)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                rapporteer_voortgang(
+                    afspraak=afspraak,
+                    user=request.user,
+                    status=data["status"],
+                    peildatum=data["peildatum"],
+                    tekst=data["tekst"],
+                    toelichting=data["toelichting"],
+                    verwachte_datum=data["verwachte_datum"],
+                    partij=data["partij"],
+                    laatst_gezien=data["laatst_gezien"],
+                )
+            except UpdateConflict as conflict:
+                # Keep what the user wrote; show them what came in meanwhile.
+                afspraak = get_afspraak_for_user(request.user, pk)
+                data = request.POST.copy()
+                data["laatst_gezien"] = conflict.laatste_pk
+                form = VoortgangsupdateForm(data, afspraak=afspraak, user=request.user)
+                form.is_valid()
+                form.add_error(None, _conflict_message(conflict, request.user))
+                status = 409
+            else:
+                messages.success(request, "Uw voortgangsupdate is toegevoegd aan de tijdlijn.")
+                return redirect(afspraak)
+    elif mag_rapporteren:
+        form = VoortgangsupdateForm(afspraak=afspraak, user=request.user)
+    return render(
+        request,
+        "afspraken/verbeterafspraak_detail.html",
+        {
+            "afspraak": afspraak,
+            "form": form,
+            "timeline": afspraak.timeline(),
+            "huidige_update": afspraak.update_op(),
+        },
+        status=status,
     )
-    return render(request, "afspraken/verbeterafspraak_detail.html", {"afspraak": afspraak})
+
+
+def _conflict_message(conflict: UpdateConflict, user) -> str:
+    beschrijvingen = []
+    for update in conflict.nieuwe_updates:
+        wie = "uzelf" if update.auteur_id == user.pk else _naam(update.auteur)
+        beschrijvingen.append(f"‘{update.get_status_display()}’ door {wie}")
+    return (
+        "Terwijl u dit formulier invulde, is er een voortgangsupdate vastgelegd ("
+        + "; ".join(beschrijvingen)
+        + "). Bekijk die in de tijdlijn hieronder, pas zo nodig uw status of tekst aan en "
+        "verstuur opnieuw."
+    )
+
+
+def _naam(user) -> str:
+    if user is None:
+        return "een onbekende gebruiker"
+    return user.get_full_name() or user.username

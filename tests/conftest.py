@@ -23,24 +23,6 @@ from .factories import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _test_settings(settings):
-    """Tests run with production settings (DEBUG off), except for these.
-
-    Static files come from the source tree rather than collectstatic's output, and requests
-    are plain HTTP, as from the test client and the live server (no TLS redirect). A fast
-    password hasher keeps the many logins of the suite quick.
-    """
-    settings.SECURE_SSL_REDIRECT = False
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    settings.WHITENOISE_AUTOREFRESH = True
-    settings.WHITENOISE_USE_FINDERS = True
-
-
 @pytest.fixture
 def nhg(db):
     return PartijFactory(

@@ -239,3 +239,10 @@ def test_staff_adds_an_agreement_and_an_update_in_the_admin(
     update = afspraak.voortgangsupdates.get()
     assert update.auteur == staff
     assert update.status == Status.NIET_GESTART
+
+
+def test_admin_speaks_dutch_in_strings_new_to_django_6_1(client, staff):
+    client.force_login(staff)
+    content = client.get(admin_url(Traject, "add")).content.decode()
+    assert "- Maak een keuze -" in content
+    assert "Select an option" not in content

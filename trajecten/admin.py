@@ -2,11 +2,127 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
+from django.utils import timezone
 
 from afspraken.models import Verbeterafspraak
 from portal.history import HistoryAdmin
 
 from .models import Faseperiode, Thema, Traject, check_sequence
+
+
+class VersieForm(forms.ModelForm):
+    """Refuses to save over a change that someone else saved after this form was opened.
+
+    The form carries the `versie` it was opened with; the model raises it on every save. The
+    row is locked while the version is compared, so two saves at the same moment are
+    checked one after the other (the admin runs each save in a transaction).
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "versie" in self.fields:
+            self.fields["versie"].widget = forms.HiddenInput()
+            # A post without a version (a script, not the admin page) is saved unchecked.
+            self.fields["versie"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        if "versie" not in self.fields:
+            return cleaned
+        if cleaned.get("versie") is None:
+            cleaned["versie"] = self.instance.versie
+            return cleaned
+        if self.instance.pk is None:
+            return cleaned
+        model = type(self.instance)
+        huidig = (
+            model.objects.select_for_update()
+            .filter(pk=self.instance.pk)
+            .values_list("versie", flat=True)
+            .first()
+        )
+        if huidig is not None and huidig != cleaned["versie"]:
+            # Show the newest version in the form, so that saving again is a deliberate choice.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("versie")] = huidig
+            raise forms.ValidationError(
+                f"{self._door_wie(model)} Uw wijzigingen zijn nog niet opgeslagen en staan "
+                "hieronder. Open de pagina in een nieuw tabblad om de andere wijziging te "
+                "zien. Klikt u nogmaals op Opslaan, dan overschrijft u die wijziging.",
+                code="versie",
+            )
+        return cleaned
+
+    def _door_wie(self, model) -> str:
+        laatste = model.history.filter(id=self.instance.pk).order_by("-history_date").first()
+        if laatste is None or laatste.history_user is None:
+            return "Iemand anders heeft dit intussen gewijzigd."
+        gebruiker = laatste.history_user
+        naam = gebruiker.get_full_name() or gebruiker.get_username()
+        moment = timezone.localtime(laatste.history_date)
+        return f"{naam} heeft dit intussen gewijzigd (om {moment:%H:%M} op {moment:%d-%m-%Y})."
+
+
+class SoortWijzigingFilter(admin.SimpleListFilter):
+    title = "soort wijziging"
+    parameter_name = "soort"
+    LABELS = {"+": "aangemaakt", "~": "gewijzigd", "-": "verwijderd"}
+
+    def lookups(self, request, model_admin):
+        return list(self.LABELS.items())
+
+    def queryset(self, request, queryset):
+        if self.value() in self.LABELS:
+            return queryset.filter(history_type=self.value())
+        return queryset
+
+
+class AuditTrailAdmin(admin.ModelAdmin):
+    """The audit trail of one model: every change, deletions included, newest first.
+
+    Read-only. The object's own history page (Geschiedenis) shows what changed per save;
+    this list also finds rows that have since been deleted, such as a membership.
+    """
+
+    object_fields: list[str] = []
+    date_hierarchy = "history_date"
+    list_filter = [SoortWijzigingFilter]
+    ordering = ["-history_date", "-history_id"]
+
+    def get_list_display(self, request):
+        return ["moment", "door", "soort", *self.object_fields]
+
+    @admin.display(description="moment", ordering="history_date")
+    def moment(self, obj):
+        return obj.history_date
+
+    @admin.display(description="door", ordering="history_user")
+    def door(self, obj):
+        return obj.history_user or "–"
+
+    @admin.display(description="wijziging", ordering="history_type")
+    def soort(self, obj):
+        return SoortWijzigingFilter.LABELS.get(obj.history_type, obj.history_type)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def register_audit_trail(model, fields: list[str], select_related: list[str] = ()) -> None:
+    admin.site.register(
+        model.history.model,
+        type(
+            f"{model.__name__}AuditTrailAdmin",
+            (AuditTrailAdmin,),
+            {"object_fields": fields, "list_select_related": ["history_user", *select_related]},
+        ),
+    )
 
 
 class FaseperiodeForm(forms.ModelForm):
@@ -84,6 +200,7 @@ class HuidigeFaseFilter(admin.SimpleListFilter):
 
 @admin.register(Traject)
 class TrajectAdmin(HistoryAdmin):
+    form = VersieForm
     list_display = [
         "naam",
         "domein",
@@ -97,7 +214,7 @@ class TrajectAdmin(HistoryAdmin):
     ordering = ["naam"]  # Meta.ordering does not apply to an aggregated queryset
     prepopulated_fields = {"slug": ["naam"]}
     fieldsets = [
-        (None, {"fields": ["naam", "slug", "domein", "icd10_codes", "omschrijving"]}),
+        (None, {"fields": ["naam", "slug", "domein", "icd10_codes", "omschrijving", "versie"]}),
         ("Verbetersignalement", {"fields": ["signalementdatum", "publicatie_url"]}),
         ("Afsluiting", {"fields": ["afsluiting", "overgedragen_aan"]}),
     ]
@@ -129,3 +246,10 @@ class ThemaAdmin(HistoryAdmin):
     list_filter = ["traject"]
     search_fields = ["naam", "traject__naam"]
     autocomplete_fields = ["traject"]
+
+
+register_audit_trail(Traject, ["naam", "afsluiting", "versie"])
+register_audit_trail(
+    Faseperiode, ["traject", "fase", "startdatum", "einddatum"], select_related=["traject"]
+)
+register_audit_trail(Thema, ["traject", "naam"], select_related=["traject"])

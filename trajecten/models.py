@@ -8,6 +8,20 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 
+def bump_versie(instance: models.Model, save_kwargs: dict) -> None:
+    """Count a save of an existing row as a new version (see `versie` on the models).
+
+    The admin form checks the version it was opened with before saving; see
+    `trajecten.admin.VersieForm`.
+    """
+    if instance._state.adding:
+        return
+    instance.versie += 1
+    update_fields = save_kwargs.get("update_fields")
+    if update_fields is not None:
+        save_kwargs["update_fields"] = {*update_fields, "versie"}
+
+
 class TrajectQuerySet(models.QuerySet):
     def with_huidige_fase(self, on: datetime.date | None = None):
         """Annotate `huidige_fase_code`: the phase whose period contains the date."""
@@ -61,11 +75,19 @@ class Traject(models.Model):
         help_text="Programma dat het traject heeft overgenomen, "
         "bijvoorbeeld ‘Zorgevaluatie en Gepast Gebruik’.",
     )
+    versie = models.PositiveIntegerField(
+        "versie",
+        default=1,
+        help_text="Telt bij elke wijziging op, zodat twee beheerders elkaars wijziging niet "
+        "ongemerkt overschrijven.",
+    )
     created_at = models.DateTimeField("aangemaakt op", auto_now_add=True)
     updated_at = models.DateTimeField("gewijzigd op", auto_now=True)
 
     objects = TrajectQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(
+        verbose_name="wijziging in traject", verbose_name_plural="wijzigingen in trajecten"
+    )
 
     class Meta:
         verbose_name = "traject"
@@ -83,6 +105,10 @@ class Traject(models.Model):
     def __str__(self):
         return self.naam
 
+    def save(self, *args, **kwargs):
+        bump_versie(self, kwargs)
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("trajecten:detail", kwargs={"slug": self.slug})
 
@@ -97,6 +123,30 @@ class Traject(models.Model):
             if periode.bevat(on):
                 return periode
         return None
+
+    def fase_stappen(self, on: datetime.date | None = None) -> list[dict]:
+        """The four phases in order, each marked 'afgerond', 'huidig' or 'komend' at the date.
+
+        A closed trajectory has every phase behind it. Uses prefetched periods when present.
+        """
+        on = on or timezone.localdate()
+        periodes = {periode.fase: periode for periode in self.faseperiodes.all()}
+        huidig = self.huidige_fase(on)
+        stappen = []
+        for fase in Faseperiode.Fase:
+            periode = periodes.get(fase.value)
+            if self.is_afgerond or (periode and periode.einddatum and periode.einddatum <= on):
+                toestand = "afgerond"
+            elif periode and periode.bevat(on):
+                toestand = "huidig"
+            elif huidig and Faseperiode.VOLGORDE[fase] < Faseperiode.VOLGORDE[huidig]:
+                toestand = "afgerond"  # an earlier phase that was never recorded
+            else:
+                toestand = "komend"
+            stappen.append(
+                {"code": fase.value, "label": fase.label, "toestand": toestand, "periode": periode}
+            )
+        return stappen
 
     def huidige_fase(self, on: datetime.date | None = None) -> str:
         """Phase code at the date, or '' when none applies (not started, or closed)."""
@@ -141,7 +191,9 @@ class Faseperiode(models.Model):
     )
 
     objects = FaseperiodeQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(
+        verbose_name="wijziging in faseperiode", verbose_name_plural="wijzigingen in faseperiodes"
+    )
 
     class Meta:
         verbose_name = "faseperiode"
@@ -218,7 +270,9 @@ class Thema(models.Model):
     naam = models.CharField("naam", max_length=200)
     volgorde = models.PositiveSmallIntegerField("volgorde", default=0)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(
+        verbose_name="wijziging in thema", verbose_name_plural="wijzigingen in thema's"
+    )
 
     class Meta:
         verbose_name = "thema"

@@ -1,16 +1,62 @@
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
+
+from afspraken.models import Partij, Verbeterafspraak, Voortgangsupdate
+from rapportages.models import Rapportage
 
 from .models import Traject
 
 
+@require_safe
 @login_required
 def traject_list(request):
-    trajecten = Traject.objects.with_details()
+    eigen = Verbeterafspraak.objects.betrokken_bij(Partij.objects.for_user(request.user))
+    trajecten = Traject.objects.prefetch_related("faseperiodes").annotate(
+        afspraken_count=Count("verbeterafspraken", distinct=True),
+        mijn_afspraken_count=Count(
+            "verbeterafspraken", filter=Q(verbeterafspraken__in=eigen), distinct=True
+        ),
+    )
     return render(request, "trajecten/traject_list.html", {"trajecten": trajecten})
 
 
+@require_safe
 @login_required
 def traject_detail(request, slug):
-    traject = get_object_or_404(Traject.objects.with_details(), slug=slug)
-    return render(request, "trajecten/traject_detail.html", {"traject": traject})
+    afspraken = Verbeterafspraak.objects.select_related("regiehouder").prefetch_related(
+        Prefetch("voortgangsupdates", queryset=Voortgangsupdate.objects.select_related("partij"))
+    )
+    traject = get_object_or_404(
+        Traject.objects.prefetch_related(
+            "faseperiodes",
+            Prefetch(
+                "verbeterafspraken",
+                queryset=afspraken.order_by("nummer"),
+            ),
+            "themas",
+        ),
+        slug=slug,
+    )
+    zichtbaar = set(
+        Verbeterafspraak.objects.for_user(request.user)
+        .filter(traject=traject)
+        .values_list("pk", flat=True)
+    )
+    per_thema = {thema.pk: [] for thema in traject.themas.all()}
+    for afspraak in traject.verbeterafspraken.all():
+        afspraak.zichtbaar = afspraak.pk in zichtbaar
+        afspraak.laatste_update = afspraak.update_op()
+        per_thema.setdefault(afspraak.thema_id, []).append(afspraak)
+    themas = [thema for thema in traject.themas.all() if per_thema[thema.pk]]
+    for thema in themas:
+        thema.afspraken = per_thema[thema.pk]
+    rapportages = Rapportage.objects.filter(
+        traject=traject, status=Rapportage.Status.GEPUBLICEERD
+    ).order_by("-jaar")
+    return render(
+        request,
+        "trajecten/traject_detail.html",
+        {"traject": traject, "themas": themas, "rapportages": rapportages},
+    )

@@ -1,0 +1,134 @@
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+
+from trajecten.models import Thema, Traject
+
+from .models import Partij, Status, Verbeterafspraak, Voortgangsupdate, partij_ids_for
+
+GEEN_STATUS = "geen"
+
+
+def _zichtbaar(request):
+    return Verbeterafspraak.objects.for_user(request.user)
+
+
+def trajecten(request):
+    return Traject.objects.filter(pk__in=_zichtbaar(request).values("traject"))
+
+
+def partijen(request):
+    zichtbaar = _zichtbaar(request)
+    return Partij.objects.filter(
+        Q(pk__in=zichtbaar.values("regiehouder"))
+        | Q(
+            pk__in=Verbeterafspraak.betrokken_partijen.through.objects.filter(
+                verbeterafspraak__in=zichtbaar
+            ).values("partij")
+        )
+    )
+
+
+def thema_choices(request) -> list[tuple[str, str]]:
+    # Theme names repeat across trajectories ("Diagnostiek"); one choice per name.
+    namen = (
+        Thema.objects.filter(pk__in=_zichtbaar(request).values("thema"))
+        .order_by("naam")
+        .values_list("naam", flat=True)
+        .distinct()
+    )
+    return [(naam, naam) for naam in namen]
+
+
+class VerbeterafspraakFilter(django_filters.FilterSet):
+    """Filters of the agreements list. Expects a queryset with `with_status_op()`."""
+
+    q = django_filters.CharFilter(label="Zoeken", method="filter_q")
+    traject = django_filters.ModelChoiceFilter(
+        label="Traject", queryset=trajecten, empty_label="Alle trajecten"
+    )
+    thema = django_filters.ChoiceFilter(
+        label="Thema", method="filter_thema", empty_label="Alle thema's"
+    )
+    status = django_filters.ChoiceFilter(
+        label="Status",
+        choices=[(GEEN_STATUS, "Nog geen voortgang"), *Status.choices],
+        method="filter_status",
+        empty_label="Alle statussen",
+    )
+    partij = django_filters.ModelChoiceFilter(
+        label="Partij", queryset=partijen, method="filter_partij", empty_label="Alle partijen"
+    )
+    rol = django_filters.ChoiceFilter(
+        label="Rol",
+        choices=[("regiehouder", "Regiehouder"), ("betrokken", "Betrokken partij")],
+        method="filter_partij",
+        empty_label="Regiehouder of betrokken",
+    )
+    zonder_update = django_filters.BooleanFilter(
+        label="",  # set in __init__, with the year
+        method="filter_zonder_update",
+        widget=forms.CheckboxInput,
+    )
+
+    class Meta:
+        model = Verbeterafspraak
+        fields = ["q", "traject", "thema", "status", "partij", "rol", "zonder_update"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.jaar = timezone.localdate().year
+        self.filters["zonder_update"].label = f"Nog geen update in {self.jaar}"
+        self.filters["thema"].extra["choices"] = lambda: thema_choices(self.request)
+        self.filters["q"].extra["help_text"] = "Titel, omschrijving, traject of thema."
+        if not self.request.user.is_staff:
+            self.filters["rol"].extra["help_text"] = "Rol van uw partij, of van de gekozen."
+        else:
+            self.filters["rol"].extra["help_text"] = "Rol van de gekozen partij."
+
+    def filter_queryset(self, queryset):
+        # Remember the result before the status filter, for the counts per status.
+        data = self.form.cleaned_data
+        for name, value in data.items():
+            if name not in ("status", "rol"):
+                queryset = self.filters[name].filter(queryset, value)
+        if data.get("rol") and not data.get("partij"):
+            queryset = self.filter_partij(queryset, "rol", None)
+        self.qs_zonder_status = queryset
+        return self.filters["status"].filter(queryset, data.get("status"))
+
+    def filter_q(self, queryset, name, value):
+        for word in value.split():
+            queryset = queryset.filter(
+                Q(titel__icontains=word)
+                | Q(omschrijving__icontains=word)
+                | Q(traject__naam__icontains=word)
+                | Q(thema__naam__icontains=word)
+            )
+        return queryset
+
+    def filter_thema(self, queryset, name, value):
+        return queryset.filter(thema__naam=value)
+
+    def filter_status(self, queryset, name, value):
+        if value == GEEN_STATUS:
+            return queryset.filter(status_code__isnull=True)
+        return queryset.filter(status_code=value)
+
+    def filter_partij(self, queryset, name, value):
+        """Party and role together: the role of the chosen party, else of the user's own."""
+        partij = self.form.cleaned_data.get("partij")
+        rol = self.form.cleaned_data.get("rol") or ""
+        if partij:
+            return queryset.betrokken_bij([partij], rol=rol)
+        eigen = partij_ids_for(self.request.user)
+        if rol and eigen:
+            return queryset.betrokken_bij(eigen, rol=rol)
+        return queryset  # a role means nothing without a party: staff must choose one
+
+    def filter_zonder_update(self, queryset, name, value):
+        if not value:
+            return queryset
+        dit_jaar = Voortgangsupdate.objects.filter(peildatum__year=self.jaar)
+        return queryset.exclude(pk__in=dit_jaar.values("verbeterafspraak"))

@@ -1,0 +1,29 @@
+"""Who may do what with agreements: the only place these rules are written down.
+
+A member of a party may see and report on the agreements in which that party is regiehouder
+or betrokken; Zorginstituut staff may do everything. Nobody edits or deletes an update in the
+portal: a correction is a new update. The predicates read the agreement's own parties, the
+same data `VerbeterafspraakQuerySet.for_user()` filters on, so there is no second permission
+table to keep in step.
+"""
+
+import rules
+
+
+@rules.predicate
+def is_lid_van_betrokken_partij(user, afspraak) -> bool:
+    if afspraak is None or not user.is_authenticated:
+        return False
+    return bool(afspraak.partijen_van(user))
+
+
+@rules.predicate
+def is_actief(user) -> bool:
+    return user.is_active
+
+
+kan_afspraak_zien = is_actief & (rules.is_staff | is_lid_van_betrokken_partij)
+kan_voortgang_rapporteren = is_actief & (rules.is_staff | is_lid_van_betrokken_partij)
+
+rules.add_perm("afspraken.view_verbeterafspraak", kan_afspraak_zien)
+rules.add_perm("afspraken.add_voortgangsupdate", kan_voortgang_rapporteren)

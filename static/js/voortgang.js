@@ -1,0 +1,25 @@
+// Show the explanation and the new expected date only for the statuses that need them.
+// Without this script both fields stay visible; their help texts say when they are required.
+(function () {
+  "use strict";
+  var form = document.querySelector(".update-form form");
+  if (!form) { return; }
+  var toelichting = document.getElementById("veld-toelichting");
+  var verwacht = document.getElementById("veld-verwachte_datum");
+  function update() {
+    var checked = form.querySelector("input[name='status']:checked");
+    var status = checked ? checked.value : "";
+    var hasError = function (el) { return el && el.querySelector(".errorlist"); };
+    if (toelichting) {
+      toelichting.hidden = !(status === "vertraagd" || status === "gestopt" || hasError(toelichting) ||
+        toelichting.querySelector("textarea").value);
+    }
+    if (verwacht) {
+      verwacht.hidden = !(status === "vertraagd" || hasError(verwacht));
+    }
+  }
+  form.addEventListener("change", function (event) {
+    if (event.target.name === "status") { update(); }
+  });
+  update();
+})();
