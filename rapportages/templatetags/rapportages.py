@@ -1,17 +1,15 @@
 from django import template
-from django.template.defaultfilters import stringfilter
-from django.utils.html import linebreaks
-from django.utils.safestring import mark_safe
+
+from afspraken.markup import render_markdown
 
 register = template.Library()
 
 
 @register.filter
-@stringfilter
 def voortgangstekst(value: str):
-    """Text entered by a party, made safe for the report: escaped, paragraphs and line breaks.
+    """Text entered by a party or by staff, as in the rest of the portal: sanitised Markdown.
 
-    The one place where the report turns party text into HTML, so it can switch to the
-    portal's shared Markdown rendering later without touching the templates.
+    The one place where the report turns such text into HTML. Links stay links; WeasyPrint
+    never fetches them, and images are not among the allowed tags.
     """
-    return mark_safe(linebreaks(value, autoescape=True))
+    return render_markdown(value)

@@ -90,17 +90,19 @@ def test_a_delayed_agreement_shows_the_explanation_and_both_dates(rapportage, af
     assert "Nu verwacht: 30 juni 2025." in html
 
 
-def test_party_text_is_escaped(rapportage, afspraak):
+def test_party_text_is_sanitised_markdown(rapportage, afspraak):
     VoortgangsupdateFactory(
         verbeterafspraak=afspraak,
         peildatum=datetime.date(2022, 10, 1),
-        tekst='<img src="https://example.org/x.png">Regel een\nregel twee',
+        tekst='<img src="https://example.org/x.png"><script>alert(1)</script>Regel **een**\n'
+        "regel twee",
     )
 
     html = render_html(bouw_inhoud(rapportage))
 
     assert "<img" not in html
-    assert "&lt;img src=&quot;https://example.org/x.png&quot;&gt;Regel een<br>regel twee" in html
+    assert "<script" not in html
+    assert "Regel <strong>een</strong><br>" in html
 
 
 def test_status_counts_add_up(rapportage, afspraken, dvt, diagnostiek):
