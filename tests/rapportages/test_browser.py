@@ -1,0 +1,49 @@
+"""Staff publish a report; an anonymous visitor reads it and downloads the PDF."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from rapportages.models import Editie
+from tests.browser.conftest import browser, check_page, log_in, page, width  # noqa: F401
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_staff_publish_and_a_visitor_reads_the_report(
+    page,  # noqa: F811
+    check_page,  # noqa: F811
+    staff,
+    rapportage,
+    afspraken,
+):
+    page.goto("/accounts/login/?next=/rapportages/")
+    log_in(page, "redactie")
+    page.get_by_role("link", name="Concept bekijken en publiceren").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(rapportage.titel)
+    check_page(page, "1-concept")
+
+    page.get_by_role("button", name="Publiceren als editie 1").click()
+    assert not Editie.objects.exists()  # the confirmation is required
+    page.get_by_label("Ik heb dit concept gecontroleerd en wil het nu publiceren.").check()
+    page.get_by_role("button", name="Publiceren als editie 1").click()
+    expect(page.get_by_role("status")).to_contain_text("Editie 1 van")
+    page.context.clear_cookies()
+
+    page.goto("/rapportages/")
+    check_page(page, "2-lijst")
+    page.get_by_role("link", name=rapportage.titel, exact=True).click()
+    expect(page).to_have_url(
+        re.compile(r"/rapportages/diepe-veneuze-trombose-en-longembolie/2022/$")
+    )
+    expect(page.get_by_role("heading", name="Voortgang per verbeterafspraak")).to_be_visible()
+    expect(page.get_by_text("Voorkom onnodige verwijzing")).to_be_visible()
+    check_page(page, "3-rapportage")
+
+    with page.expect_download() as download:
+        page.goto("/rapportages/")
+        page.get_by_role("link", name=f"PDF van {rapportage.titel}").click()
+    assert download.value.suggested_filename.endswith(".pdf")
+    with open(download.value.path(), "rb") as fh:
+        assert fh.read(5) == b"%PDF-"
