@@ -1,23 +1,35 @@
 """Staff publish a report; an anonymous visitor reads it and downloads the PDF."""
 
+import datetime
 import re
 
 import pytest
 from playwright.sync_api import expect
 
 from rapportages.models import Editie
-from tests.browser.conftest import browser, check_page, log_in, page, width  # noqa: F401
+from tests.factories import RapportageFactory, VoortgangsupdateFactory
+
+from .conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_staff_publish_and_a_visitor_reads_the_report(
-    page,  # noqa: F811
-    check_page,  # noqa: F811
-    staff,
-    rapportage,
-    afspraken,
-):
+@pytest.fixture
+def rapportage(afspraak):
+    VoortgangsupdateFactory(
+        verbeterafspraak=afspraak,
+        peildatum=datetime.date(2022, 10, 1),
+        tekst="De standaard wordt **herzien**.",
+    )
+    return RapportageFactory(
+        traject=afspraak.traject,
+        jaar=2022,
+        titel="Eerste voortgangsrapportage implementatie Diepe veneuze trombose en longembolie",
+        peildatum=datetime.date(2022, 11, 1),
+    )
+
+
+def test_staff_publish_and_a_visitor_reads_the_report(page, check_page, staff, rapportage):
     page.goto("/accounts/login/?next=/rapportages/")
     log_in(page, "redactie")
     page.get_by_role("link", name="Concept bekijken en publiceren").click()
