@@ -33,6 +33,9 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY moet gezet zijn als DEBUG uit staat.")
     SECRET_KEY = "django-insecure-alleen-voor-ontwikkeling-niet-in-productie-gebruiken"
 
+# The public address, for links in documents made without a request (the report PDFs).
+PORTAAL_URL = os.environ.get("PORTAAL_URL", "http://127.0.0.1:8000/")
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
