@@ -33,10 +33,10 @@ DEMO_ACCOUNTS = {
 }
 PROGRESS_PEILDATUM = (10, 1)  # progress of year N is reported per 1 October of N
 # Implementation-wide reports to the Minister: first sent in November 2022.
-IMPLEMENTATIE_JAREN = [2022, 2023]
+IMPLEMENTATIE_YEARS = [2022, 2023]
 # Published by the demo, so that a newcomer sees real reports: (trajectory slug, year) with the
 # publication date; a slug of None is the implementation-wide report.
-GEPUBLICEERD = [
+PUBLISHED = [
     ("diepe-veneuze-trombose-en-longembolie", 2022, datetime.date(2022, 12, 27)),
     (None, 2022, datetime.date(2022, 11, 30)),
     (None, 2023, datetime.date(2023, 11, 30)),
@@ -195,7 +195,7 @@ def _load_rapportages() -> None:
 
     A report that already has an edition is left alone, so loading twice changes nothing.
     """
-    for jaar in IMPLEMENTATIE_JAREN:
+    for jaar in IMPLEMENTATIE_YEARS:
         Rapportage.objects.update_or_create(
             soort=Rapportage.Soort.IMPLEMENTATIE,
             traject=None,
@@ -219,7 +219,7 @@ def _load_rapportages() -> None:
             },
         )
     redactie = get_user_model().objects.filter(username="redactie").first()
-    for slug, jaar, datum in GEPUBLICEERD:
+    for slug, jaar, published_on in PUBLISHED:
         rapportage = (
             Rapportage.objects.get(traject__slug=slug, jaar=jaar)
             if slug
@@ -227,6 +227,6 @@ def _load_rapportages() -> None:
         )
         if not rapportage.edities.exists():
             published_at = datetime.datetime.combine(
-                datum, datetime.time(12), tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE)
+                published_on, datetime.time(12), tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE)
             )
             publiceer_rapportage(rapportage=rapportage, user=redactie, published_at=published_at)
