@@ -52,13 +52,18 @@ def read_data() -> dict:
 
 
 @transaction.atomic
-def load_demo() -> dict[str, int]:
+def load_demo(*, publish: bool = True) -> dict[str, int]:
+    """Load the demo data; `publish=False` leaves every report a concept.
+
+    Publishing renders a PDF per published report, seconds each, which tests that only need
+    the rows can skip.
+    """
     data = read_data()
     partijen = {p["abbr"]: _load_partij(p) for p in data["parties"]}
     for item in data["trajectories"]:
         _load_traject(item, partijen)
     _load_accounts(partijen)
-    _load_rapportages()
+    _load_rapportages(publish=publish)
     return {
         "trajecten": Traject.objects.count(),
         "partijen": Partij.objects.count(),
@@ -190,8 +195,8 @@ def _load_accounts(partijen: dict[str, Partij]) -> None:
         Lidmaatschap.objects.get_or_create(partij=partijen[abbr], user=user)
 
 
-def _load_rapportages() -> None:
-    """The implementation-wide reports, and a first edition of the demo's published reports.
+def _load_rapportages(*, publish: bool) -> None:
+    """The implementation-wide reports and, with `publish`, a first edition of those in PUBLISHED.
 
     A report that already has an edition is left alone, so loading twice changes nothing.
     """
@@ -218,6 +223,8 @@ def _load_rapportages() -> None:
                 ),
             },
         )
+    if not publish:
+        return
     redactie = get_user_model().objects.filter(username="redactie").first()
     for slug, jaar, published_on in PUBLISHED:
         rapportage = (
