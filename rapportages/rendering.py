@@ -5,7 +5,6 @@ WeasyPrint fetches nothing from the network: its URL fetcher serves our own stat
 server fetch anything.
 """
 
-import functools
 import mimetypes
 import posixpath
 from urllib.parse import unquote, urlsplit
@@ -62,14 +61,8 @@ def render_html(
         return render_to_string(TEMPLATE, context, request=request)
 
 
-@functools.lru_cache(maxsize=4)
 def render_pdf(html: str) -> bytes:
-    """A tagged PDF/UA-1 document of A4 pages from the report's HTML.
-
-    Rendering takes seconds for a large report and depends only on the HTML (and the static
-    files, fixed per deploy), so the last few are kept: a concept PDF opened again, or
-    published right after, is not laid out twice.
-    """
+    """A tagged PDF/UA-1 document of A4 pages from the report's HTML; seconds for a large one."""
     # The stylesheets are the document's own links (rapportage-pdf.css is its print stylesheet),
     # fetched from our static files.
     document = HTML(string=html, base_url=portal_url(), url_fetcher=StaticURLFetcher())

@@ -75,7 +75,6 @@ class Command(BaseCommand):
         html = self._measure("HTML renderen", lambda: render_html(content))
         self.stdout.write(f"  HTML: {len(html.encode()) / 1e6:.1f} MB")
         if not options["zonder_pdf"]:
-            render_pdf.cache_clear()
             pdf = self._measure("PDF renderen", lambda: render_pdf(html))
             self.stdout.write(f"  PDF: {len(pdf) / 1e6:.1f} MB, {_pages(pdf)} pagina's")
 
