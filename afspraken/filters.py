@@ -10,21 +10,21 @@ from .models import Partij, Status, Verbeterafspraak, Voortgangsupdate, partij_i
 GEEN_STATUS = "geen"
 
 
-def _zichtbaar(request):
+def _visible(request):
     return Verbeterafspraak.objects.for_user(request.user)
 
 
 def trajecten(request):
-    return Traject.objects.filter(pk__in=_zichtbaar(request).values("traject"))
+    return Traject.objects.filter(pk__in=_visible(request).values("traject"))
 
 
 def partijen(request):
-    zichtbaar = _zichtbaar(request)
+    visible = _visible(request)
     return Partij.objects.filter(
-        Q(pk__in=zichtbaar.values("regiehouder"))
+        Q(pk__in=visible.values("regiehouder"))
         | Q(
             pk__in=Verbeterafspraak.betrokken_partijen.through.objects.filter(
-                verbeterafspraak__in=zichtbaar
+                verbeterafspraak__in=visible
             ).values("partij")
         )
     )
@@ -33,7 +33,7 @@ def partijen(request):
 def thema_choices(request) -> list[tuple[str, str]]:
     # Theme names repeat across trajectories ("Diagnostiek"); one choice per name.
     namen = (
-        Thema.objects.filter(pk__in=_zichtbaar(request).values("thema"))
+        Thema.objects.filter(pk__in=_visible(request).values("thema"))
         .order_by("naam")
         .values_list("naam", flat=True)
         .distinct()

@@ -45,41 +45,41 @@ def afspraak_list(request):
         {
             "filter": filterset,
             "page": page,
-            "status_tellingen": _status_tellingen(filterset, request.GET),
-            "query": _zonder_pagina(request.GET),
+            "status_counts": _status_counts(filterset, request.GET),
+            "query": _without_page(request.GET),
             "filters_actief": any(value for key, value in request.GET.items() if key != "pagina"),
         },
     )
 
 
-def _zonder_pagina(params) -> str:
+def _without_page(params) -> str:
     query = params.copy()
     query.pop("pagina", None)
     return query.urlencode()
 
 
-def _status_tellingen(filterset, params) -> list[dict]:
+def _status_counts(filterset, params) -> list[dict]:
     """Per status, how many agreements the other filters leave, and a link that picks it."""
     if not filterset.is_valid():
         return []
     rows = filterset.qs_zonder_status.order_by().values("status_code").annotate(aantal=Count("pk"))
-    aantallen = {row["status_code"] or GEEN_STATUS: row["aantal"] for row in rows}
-    gekozen = params.get("status", "")
-    tellingen = []
+    totals = {row["status_code"] or GEEN_STATUS: row["aantal"] for row in rows}
+    chosen = params.get("status", "")
+    counts = []
     for code, label in [*Status.choices, (GEEN_STATUS, "Nog geen voortgang")]:
         query = params.copy()
         query.pop("pagina", None)
-        query["status"] = "" if code == gekozen else code
-        tellingen.append(
+        query["status"] = "" if code == chosen else code
+        counts.append(
             {
                 "code": code,
                 "label": label,
-                "aantal": aantallen.get(code, 0),
-                "gekozen": code == gekozen,
+                "aantal": totals.get(code, 0),
+                "gekozen": code == chosen,
                 "query": query.urlencode(),
             }
         )
-    return tellingen
+    return counts
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -135,7 +135,7 @@ def afspraak_detail(request, pk):
 def _conflict_message(conflict: UpdateConflict, user) -> str:
     beschrijvingen = []
     for update in conflict.nieuwe_updates:
-        wie = "uzelf" if update.auteur_id == user.pk else _naam(update.auteur)
+        wie = "uzelf" if update.auteur_id == user.pk else _display_name(update.auteur)
         beschrijvingen.append(f"‘{update.get_status_display()}’ door {wie}")
     return (
         "Terwijl u dit formulier invulde, is er een voortgangsupdate vastgelegd ("
@@ -145,7 +145,7 @@ def _conflict_message(conflict: UpdateConflict, user) -> str:
     )
 
 
-def _naam(user) -> str:
+def _display_name(user) -> str:
     if user is None:
         return "een onbekende gebruiker"
     return user.get_full_name() or user.username

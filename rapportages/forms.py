@@ -1,7 +1,7 @@
 from django import forms
 
 
-class PubliceerForm(forms.Form):
+class PublishForm(forms.Form):
     bevestig = forms.BooleanField(
         label="Ik heb dit concept gecontroleerd en wil het nu publiceren.",
         help_text="Publiceren legt deze versie vast als nieuwe editie; bezoekers zien die "

@@ -17,12 +17,12 @@ class RapportageQuerySet(models.QuerySet):
             return self.all()
         return self.filter(pk__in=Editie.objects.values("rapportage"))
 
-    def with_laatste_editie(self):
-        """Annotate `laatste_editie_nummer` and `laatste_editie_op` (None when never published)."""
-        laatste = Editie.objects.filter(rapportage=OuterRef("pk")).order_by("-nummer")
+    def with_latest_editie(self):
+        """Annotate `latest_editie_nummer` and `latest_published_at` (None when never published)."""
+        latest = Editie.objects.filter(rapportage=OuterRef("pk")).order_by("-nummer")
         return self.annotate(
-            laatste_editie_nummer=Subquery(laatste.values("nummer")[:1]),
-            laatste_editie_op=Subquery(laatste.values("published_at")[:1]),
+            latest_editie_nummer=Subquery(latest.values("nummer")[:1]),
+            latest_published_at=Subquery(latest.values("published_at")[:1]),
         )
 
 
@@ -130,10 +130,10 @@ class Rapportage(models.Model):
     def is_implementatiebreed(self) -> bool:
         return self.soort == self.Soort.IMPLEMENTATIE
 
-    def bestandsnaam(self) -> str:
+    def filename(self) -> str:
         """File name for the PDF download, without extension."""
-        onderwerp = "implementatie" if self.is_implementatiebreed else self.traject.slug
-        return f"voortgangsrapportage-{onderwerp}-{self.jaar}"
+        subject = "implementatie" if self.is_implementatiebreed else self.traject.slug
+        return f"voortgangsrapportage-{subject}-{self.jaar}"
 
 
 class Editie(models.Model):

@@ -4,9 +4,9 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from .inhoud import bouw_inhoud
+from .content import build_content
 from .models import Editie, Rapportage
-from .weergave import render_html, render_pdf
+from .rendering import render_html, render_pdf
 
 
 @transaction.atomic
@@ -24,16 +24,16 @@ def publiceer_rapportage(
         .select_related("traject")
         .get(pk=rapportage.pk)
     )
-    vorige = rapportage.edities.aggregate(nummer=Max("nummer"))["nummer"] or 0
+    last_nummer = rapportage.edities.aggregate(nummer=Max("nummer"))["nummer"] or 0
     editie = Editie(
         rapportage=rapportage,
-        nummer=vorige + 1,
+        nummer=last_nummer + 1,
         titel=rapportage.titel,
         peildatum=rapportage.peildatum,
         published_at=published_at or timezone.now(),
         published_by=user,
     )
-    editie.html = render_html(bouw_inhoud(rapportage), editie=editie, publicatie=True)
+    editie.html = render_html(build_content(rapportage), editie=editie, published=True)
     editie.pdf = render_pdf(editie.html)
     editie.html_sha256 = Editie.checksum(editie.html)
     editie.pdf_sha256 = Editie.checksum(editie.pdf)

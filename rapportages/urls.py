@@ -8,7 +8,7 @@ urlpatterns = [
     # Staff only: the live concept of any report, and publishing it.
     path("concept/<int:pk>/", views.concept_detail, name="concept"),
     path("concept/<int:pk>.pdf", views.concept_pdf, name="concept_pdf"),
-    path("concept/<int:pk>/publiceren/", views.publiceer, name="publiceren"),
+    path("concept/<int:pk>/publiceren/", views.publish, name="publiceren"),
     # The implementation-wide report; before the trajectory routes, which would match too.
     path("implementatie/<int:jaar>/", views.rapportage_detail, name="implementatie"),
     path("implementatie/<int:jaar>.pdf", views.rapportage_pdf, name="implementatie_pdf"),

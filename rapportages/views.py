@@ -6,11 +6,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from .forms import PubliceerForm
-from .inhoud import bouw_inhoud
+from .content import build_content
+from .forms import PublishForm
 from .models import Editie, Rapportage
+from .rendering import render_html, render_pdf
 from .services import publiceer_rapportage
-from .weergave import render_html, render_pdf
 
 
 def get_rapportage_for_user(user, *, jaar: int, slug: str | None = None) -> Rapportage:
@@ -29,9 +29,9 @@ def get_concept_for_user(user, pk: int) -> Rapportage:
     return get_object_or_404(Rapportage.objects.select_related("traject"), pk=pk)
 
 
-def _editie(rapportage: Rapportage, nummer: int | None, *, zonder: str) -> Editie | None:
+def _get_editie(rapportage: Rapportage, nummer: int | None, *, without: str) -> Editie | None:
     """The requested or else the latest edition, without loading the document not served."""
-    edities = rapportage.edities.defer(zonder)
+    edities = rapportage.edities.defer(without)
     if nummer is not None:
         return get_object_or_404(edities, nummer=nummer)
     return edities.order_by("-nummer").first()
@@ -51,7 +51,7 @@ def rapportage_list(request):
 def rapportage_detail(request, jaar, slug=None, nummer=None):
     """A published edition's HTML, exactly as it was stored; staff are sent to a concept."""
     rapportage = get_rapportage_for_user(request.user, jaar=jaar, slug=slug)
-    editie = _editie(rapportage, nummer, zonder="pdf")
+    editie = _get_editie(rapportage, nummer, without="pdf")
     if editie is None:
         return redirect("rapportages:concept", pk=rapportage.pk)
     response = HttpResponse(editie.html, content_type="text/html; charset=utf-8")
@@ -61,39 +61,39 @@ def rapportage_detail(request, jaar, slug=None, nummer=None):
 
 def rapportage_pdf(request, jaar, slug=None, nummer=None):
     rapportage = get_rapportage_for_user(request.user, jaar=jaar, slug=slug)
-    editie = _editie(rapportage, nummer, zonder="html")
+    editie = _get_editie(rapportage, nummer, without="html")
     if editie is None:
         return redirect("rapportages:concept_pdf", pk=rapportage.pk)
-    bestandsnaam = rapportage.bestandsnaam()
+    filename = rapportage.filename()
     if nummer is not None:
-        bestandsnaam += f"-editie-{nummer}"
-    return _pdf_response(bytes(editie.pdf), bestandsnaam, etag=editie.pdf_sha256)
+        filename += f"-editie-{nummer}"
+    return _pdf_response(bytes(editie.pdf), filename, etag=editie.pdf_sha256)
 
 
 def concept_detail(request, pk):
     rapportage = get_concept_for_user(request.user, pk)
-    beheer = {
-        "form": PubliceerForm(),
+    publishing = {
+        "form": PublishForm(),
         "edities": rapportage.edities.only("pk", "rapportage", "nummer", "published_at"),
-        "mag_publiceren": request.user.has_perm("rapportages.add_editie"),
-        "wijzig_url": reverse("admin:rapportages_rapportage_change", args=[rapportage.pk]),
+        "can_publish": request.user.has_perm("rapportages.add_editie"),
+        "change_url": reverse("admin:rapportages_rapportage_change", args=[rapportage.pk]),
     }
-    html = render_html(bouw_inhoud(rapportage), request=request, beheer=beheer)
+    html = render_html(build_content(rapportage), request=request, publishing=publishing)
     return HttpResponse(html)
 
 
 def concept_pdf(request, pk):
     rapportage = get_concept_for_user(request.user, pk)
-    pdf = render_pdf(render_html(bouw_inhoud(rapportage)))
-    return _pdf_response(pdf, f"{rapportage.bestandsnaam()}-concept")
+    pdf = render_pdf(render_html(build_content(rapportage)))
+    return _pdf_response(pdf, f"{rapportage.filename()}-concept")
 
 
 @require_POST
-def publiceer(request, pk):
+def publish(request, pk):
     rapportage = get_concept_for_user(request.user, pk)
     if not request.user.has_perm("rapportages.add_editie"):
         raise PermissionDenied
-    form = PubliceerForm(request.POST)
+    form = PublishForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Vink aan dat u het concept wilt publiceren.")
         return redirect("rapportages:concept", pk=rapportage.pk)
@@ -102,9 +102,9 @@ def publiceer(request, pk):
     return redirect("rapportages:concept", pk=rapportage.pk)
 
 
-def _pdf_response(pdf: bytes, bestandsnaam: str, *, etag: str = "") -> HttpResponse:
+def _pdf_response(pdf: bytes, filename: str, *, etag: str = "") -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{bestandsnaam}.pdf"'
+    response["Content-Disposition"] = f'inline; filename="{filename}.pdf"'
     if etag:
         response["ETag"] = f'"{etag}"'
     return response

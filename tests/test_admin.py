@@ -2,11 +2,13 @@
 
 import pytest
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from afspraken.models import Status, Verbeterafspraak, Voortgangsupdate
+from rapportages.models import Editie, Rapportage
 from tests.factories import (
     FaseperiodeFactory,
     PartijFactory,
@@ -33,7 +35,24 @@ def admin_url(model, view, *args):
 
 @pytest.fixture
 def demo(db):
-    load_demo()
+    """The demo's rows, its reports left concepts: publishing renders PDFs, seconds each.
+
+    One edition is stored directly, so that the first report's page shows its editions inline.
+    """
+    load_demo(publish=False)
+    rapportage = Rapportage.objects.order_by("pk").first()
+    html, pdf = f"<h1>{rapportage.titel}</h1>", b"%PDF-1.7"
+    Editie.objects.create(
+        rapportage=rapportage,
+        nummer=1,
+        titel=rapportage.titel,
+        peildatum=rapportage.peildatum,
+        html=html,
+        pdf=pdf,
+        html_sha256=Editie.checksum(html),
+        pdf_sha256=Editie.checksum(pdf),
+        published_by=get_user_model().objects.get(username="redactie"),
+    )
 
 
 def test_every_own_model_has_an_admin():

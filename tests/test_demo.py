@@ -4,6 +4,7 @@ from django.core.management import CommandError, call_command
 
 from afspraken.models import Lidmaatschap, Partij, Status, Verbeterafspraak, Voortgangsupdate
 from rapportages.models import Rapportage
+from trajecten.demo import load_demo
 from trajecten.models import Faseperiode, Thema, Traject
 
 pytestmark = pytest.mark.django_db
@@ -36,9 +37,8 @@ def test_loaddemo_twice_changes_nothing(settings):
     assert first["Verbeterafspraak"] == 29
 
 
-def test_loaddemo_loads_real_looking_data(settings):
-    settings.DEBUG = True
-    call_command("loaddemo")
+def test_demo_loads_real_looking_data():
+    load_demo(publish=False)
     dvt = Traject.objects.get(slug="diepe-veneuze-trombose-en-longembolie")
     assert dvt.huidige_fase() == Faseperiode.Fase.IMPLEMENTATIE
     assert [t.naam for t in dvt.themas.all()] == [
@@ -57,9 +57,8 @@ def test_loaddemo_loads_real_looking_data(settings):
     assert artrose.afsluiting == Traject.Afsluiting.OVERGEDRAGEN
 
 
-def test_loaddemo_creates_the_demo_accounts(settings):
-    settings.DEBUG = True
-    call_command("loaddemo")
+def test_demo_creates_the_demo_accounts():
+    load_demo(publish=False)
     User = get_user_model()
     redactie = User.objects.get(username="redactie")
     assert redactie.check_password("demo")

@@ -6,7 +6,7 @@ register = template.Library()
 
 
 @register.filter
-def voortgangstekst(value: str):
+def report_markdown(value: str):
     """Text entered by a party or by staff, as in the rest of the portal: sanitised Markdown.
 
     The one place where the report turns such text into HTML. Links stay links; WeasyPrint

@@ -24,7 +24,7 @@ def behandeling(dvt):
 @pytest.fixture
 def afspraken(afspraak, behandeling, niv, zn):
     """Agreement 1 (Diagnostiek, NHG) and 2 and 3 (Initiële behandeling), with progress."""
-    tweede = VerbeterafspraakFactory(
+    second = VerbeterafspraakFactory(
         traject=afspraak.traject,
         thema=behandeling,
         nummer=2,
@@ -33,7 +33,7 @@ def afspraken(afspraak, behandeling, niv, zn):
         betrokken_partijen=[zn],
         streefjaar=2023,
     )
-    derde = VerbeterafspraakFactory(
+    third = VerbeterafspraakFactory(
         traject=afspraak.traject,
         thema=behandeling,
         nummer=3,
@@ -54,20 +54,20 @@ def afspraken(afspraak, behandeling, niv, zn):
         tekst="De standaard wordt herzien.",
     )
     VoortgangsupdateFactory(
-        verbeterafspraak=tweede,
+        verbeterafspraak=second,
         peildatum=datetime.date(2022, 10, 1),
         status=Status.AFGEROND,
         tekst="Het kennisplatform is online.",
     )
     VoortgangsupdateFactory(
-        verbeterafspraak=derde,
+        verbeterafspraak=third,
         peildatum=datetime.date(2022, 9, 1),
         status=Status.VERTRAAGD,
         tekst="De richtlijnmodule is later gestart.",
         toelichting="Er was geen financiering voor de richtlijnmodule.",
         verwachte_datum=datetime.date(2025, 6, 30),
     )
-    return [afspraak, tweede, derde]
+    return [afspraak, second, third]
 
 
 @pytest.fixture

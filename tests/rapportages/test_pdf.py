@@ -5,9 +5,9 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from rapportages.inhoud import bouw_inhoud
+from rapportages.content import build_content
+from rapportages.rendering import StaticURLFetcher, portal_url, render_html, render_pdf
 from rapportages.services import publiceer_rapportage
-from rapportages.weergave import StaticURLFetcher, portaal_url, render_html, render_pdf
 
 
 @pytest.fixture
@@ -40,9 +40,9 @@ def test_pdf_is_tagged_as_pdf_ua(pdf):
 
 
 def test_pdf_has_a_bookmark_for_every_chapter(pdf):
-    bladwijzers = list(_outline(pdf.outline))
+    bookmarks = list(_outline(pdf.outline))
 
-    assert [titel for diepte, titel in bladwijzers if diepte == 0] == [
+    assert [title for depth, title in bookmarks if depth == 0] == [
         "Inhoud",
         "Inleiding",
         "Voortgang per verbeterafspraak",
@@ -51,47 +51,47 @@ def test_pdf_has_a_bookmark_for_every_chapter(pdf):
         "Vervolg",
         "Bijlage: overzicht naar status",
     ]
-    assert (1, "Thema: Diagnostiek") in bladwijzers
+    assert (1, "Thema: Diagnostiek") in bookmarks
 
 
 def test_pdf_pages_have_a_cover_contents_and_page_numbers(pdf, rapportage):
-    pagina = [page.extract_text() for page in pdf.pages]
-    aantal = len(pdf.pages)
+    texts = [page.extract_text() for page in pdf.pages]
+    page_count = len(pdf.pages)
 
-    assert 5 <= aantal <= 10
+    assert 5 <= page_count <= 10
     assert all(page.mediabox.width == pytest.approx(595.28, abs=0.1) for page in pdf.pages)
-    assert "Eerste voortgangsrapportage" in pagina[0]
-    assert "pagina" not in pagina[0]  # the cover has no running footer
-    assert "Inhoud" in pagina[1]
-    assert "Voortgang per verbeterafspraak" in pagina[1]
-    for nummer, tekst in enumerate(pagina[1:], start=2):
-        assert f"pagina {nummer} van {aantal}" in tekst
-    alles = "\n".join(pagina)
-    assert "Voorkom onnodige verwijzing" in alles
-    assert "Er was geen financiering voor de richtlijnmodule." in alles
+    assert "Eerste voortgangsrapportage" in texts[0]
+    assert "pagina" not in texts[0]  # the cover has no running footer
+    assert "Inhoud" in texts[1]
+    assert "Voortgang per verbeterafspraak" in texts[1]
+    for number, text in enumerate(texts[1:], start=2):
+        assert f"pagina {number} van {page_count}" in text
+    everything = "\n".join(texts)
+    assert "Voorkom onnodige verwijzing" in everything
+    assert "Er was geen financiering voor de richtlijnmodule." in everything
 
 
 def test_pdf_embeds_its_fonts(pdf):
     """Every font is embedded, and it is the font shipped in static/fonts."""
-    namen = set()
+    names = set()
     for page in pdf.pages:
         for font in page["/Resources"]["/Font"].values():
             font = font.get_object()
-            namen.add(str(font["/BaseFont"]))
+            names.add(str(font["/BaseFont"]))
             if "/DescendantFonts" in font:
                 font = font["/DescendantFonts"][0].get_object()
             descriptor = font["/FontDescriptor"].get_object()
             assert {"/FontFile", "/FontFile2", "/FontFile3"} & set(descriptor)
-    assert namen
-    assert all("Rapportage-Sans" in naam for naam in namen), namen
+    assert names
+    assert all("Rapportage-Sans" in name for name in names), names
 
 
 def test_implementation_wide_pdf_has_a_chapter_per_trajectory(implementatierapportage, afspraken):
-    reader = PdfReader(io.BytesIO(render_pdf(render_html(bouw_inhoud(implementatierapportage)))))
+    reader = PdfReader(io.BytesIO(render_pdf(render_html(build_content(implementatierapportage)))))
 
-    hoofdstukken = [titel for diepte, titel in _outline(reader.outline) if diepte == 0]
-    assert "Overzicht van de trajecten" in hoofdstukken
-    assert "Diepe veneuze trombose en longembolie" in hoofdstukken
+    chapters = [title for depth, title in _outline(reader.outline) if depth == 0]
+    assert "Overzicht van de trajecten" in chapters
+    assert "Diepe veneuze trombose en longembolie" in chapters
 
 
 @pytest.mark.parametrize(
@@ -101,9 +101,9 @@ def test_implementation_wide_pdf_has_a_chapter_per_trajectory(implementatierappo
         "http://169.254.169.254/latest/meta-data/",
         "file:///etc/passwd",
         "ftp://example.org/x",
-        f"{portaal_url()}rapportages/",
-        f"{portaal_url()}static/../portal/settings.py",
-        f"{portaal_url()}static/%2e%2e/portal/settings.py",
+        f"{portal_url()}rapportages/",
+        f"{portal_url()}static/../portal/settings.py",
+        f"{portal_url()}static/%2e%2e/portal/settings.py",
     ],
 )
 def test_the_pdf_renderer_fetches_nothing_but_our_static_files(url):
@@ -112,7 +112,7 @@ def test_the_pdf_renderer_fetches_nothing_but_our_static_files(url):
 
 
 def test_the_pdf_renderer_reads_our_static_files_and_data_urls():
-    css = StaticURLFetcher().fetch(f"{portaal_url()}static/css/rapportage-pdf.css")
+    css = StaticURLFetcher().fetch(f"{portal_url()}static/css/rapportage-pdf.css")
     data = StaticURLFetcher().fetch("data:text/plain;base64,aGFsbG8=")
 
     assert css.content_type == "text/css"

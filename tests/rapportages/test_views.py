@@ -13,7 +13,7 @@ DVT_PDF_URL = "/rapportages/diepe-veneuze-trombose-en-longembolie/2022.pdf"
 
 
 @pytest.fixture
-def gepubliceerd(rapportage, afspraken, staff):
+def published(rapportage, afspraken, staff):
     return publiceer_rapportage(rapportage=rapportage, user=staff)
 
 
@@ -27,19 +27,19 @@ def test_urls_are_stable():
     )
 
 
-def test_anonymous_visitor_reads_a_published_report(client, gepubliceerd):
-    lijst = client.get("/rapportages/")
+def test_anonymous_visitor_reads_a_published_report(client, published):
+    listing = client.get("/rapportages/")
     html = client.get(DVT_URL)
     pdf = client.get(DVT_PDF_URL)
 
-    assert f'href="{DVT_URL}"' in lijst.text
-    assert f'href="{DVT_PDF_URL}"' in lijst.text
+    assert f'href="{DVT_URL}"' in listing.text
+    assert f'href="{DVT_PDF_URL}"' in listing.text
     assert html.status_code == 200
-    assert html.content == gepubliceerd.html.encode()
+    assert html.content == published.html.encode()
     assert "Voorkom onnodige verwijzing" in html.text
     assert pdf.status_code == 200
     assert pdf["Content-Type"] == "application/pdf"
-    assert pdf.content == bytes(gepubliceerd.pdf)
+    assert pdf.content == bytes(published.pdf)
     assert pdf["Content-Disposition"] == (
         'inline; filename="voortgangsrapportage-diepe-veneuze-trombose-en-longembolie-2022.pdf"'
     )
@@ -120,10 +120,10 @@ def test_publishing_needs_the_permission(client, rapportage):
 
 
 def test_a_published_edition_does_not_change_when_agreements_change(
-    client, gepubliceerd, afspraken, rapportage, staff
+    client, published, afspraken, rapportage, staff
 ):
-    html_voor = client.get(DVT_URL).content
-    pdf_voor = client.get(DVT_PDF_URL).content
+    html_before = client.get(DVT_URL).content
+    pdf_before = client.get(DVT_PDF_URL).content
 
     afspraak = afspraken[0]
     afspraak.titel = "Een nieuwe titel"
@@ -137,19 +137,19 @@ def test_a_published_edition_does_not_change_when_agreements_change(
     rapportage.inleiding = "Een andere inleiding."
     rapportage.save()
 
-    assert client.get(DVT_URL).content == html_voor
-    assert client.get(DVT_PDF_URL).content == pdf_voor
-    gepubliceerd.refresh_from_db()
-    assert gepubliceerd.is_intact()
+    assert client.get(DVT_URL).content == html_before
+    assert client.get(DVT_PDF_URL).content == pdf_before
+    published.refresh_from_db()
+    assert published.is_intact()
 
-    tweede = publiceer_rapportage(rapportage=rapportage, user=staff)
+    second = publiceer_rapportage(rapportage=rapportage, user=staff)
 
-    assert tweede.nummer == 2
+    assert second.nummer == 2
     assert "Een nieuwe titel" in client.get(DVT_URL).text
-    assert "Een nieuwe titel" not in html_voor.decode()
-    oud = client.get(f"{DVT_URL}editie/1/")
-    assert oud.content == html_voor
-    assert client.get(f"{DVT_URL[:-1]}/editie/1.pdf").content == pdf_voor
+    assert "Een nieuwe titel" not in html_before.decode()
+    old = client.get(f"{DVT_URL}editie/1/")
+    assert old.content == html_before
+    assert client.get(f"{DVT_URL[:-1]}/editie/1.pdf").content == pdf_before
     assert client.get(f"{DVT_URL}editie/3/").status_code == 404
 
 
@@ -182,7 +182,7 @@ def test_list_takes_a_fixed_number_of_queries(
     assert "Eerdere edities" in response.text
 
 
-def test_published_html_meets_the_content_security_policy(client, gepubliceerd):
+def test_published_html_meets_the_content_security_policy(client, published):
     html = client.get(DVT_URL).text
 
     assert "style=" not in html
@@ -191,7 +191,7 @@ def test_published_html_meets_the_content_security_policy(client, gepubliceerd):
     assert '<html lang="nl">' in html
 
 
-def test_published_report_is_served_in_two_queries(client, gepubliceerd, django_assert_num_queries):
+def test_published_report_is_served_in_two_queries(client, published, django_assert_num_queries):
     # the report, its latest edition
     with django_assert_num_queries(2):
         assert client.get(DVT_URL).status_code == 200

@@ -33,10 +33,10 @@ DEMO_ACCOUNTS = {
 }
 PROGRESS_PEILDATUM = (10, 1)  # progress of year N is reported per 1 October of N
 # Implementation-wide reports to the Minister: first sent in November 2022.
-IMPLEMENTATIE_JAREN = [2022, 2023]
+IMPLEMENTATIE_YEARS = [2022, 2023]
 # Published by the demo, so that a newcomer sees real reports: (trajectory slug, year) with the
 # publication date; a slug of None is the implementation-wide report.
-GEPUBLICEERD = [
+PUBLISHED = [
     ("diepe-veneuze-trombose-en-longembolie", 2022, datetime.date(2022, 12, 27)),
     (None, 2022, datetime.date(2022, 11, 30)),
     (None, 2023, datetime.date(2023, 11, 30)),
@@ -52,13 +52,18 @@ def read_data() -> dict:
 
 
 @transaction.atomic
-def load_demo() -> dict[str, int]:
+def load_demo(*, publish: bool = True) -> dict[str, int]:
+    """Load the demo data; `publish=False` leaves every report a concept.
+
+    Publishing renders a PDF per published report, seconds each, which tests that only need
+    the rows can skip.
+    """
     data = read_data()
     partijen = {p["abbr"]: _load_partij(p) for p in data["parties"]}
     for item in data["trajectories"]:
         _load_traject(item, partijen)
     _load_accounts(partijen)
-    _load_rapportages()
+    _load_rapportages(publish=publish)
     return {
         "trajecten": Traject.objects.count(),
         "partijen": Partij.objects.count(),
@@ -190,12 +195,12 @@ def _load_accounts(partijen: dict[str, Partij]) -> None:
         Lidmaatschap.objects.get_or_create(partij=partijen[abbr], user=user)
 
 
-def _load_rapportages() -> None:
-    """The implementation-wide reports, and a first edition of the demo's published reports.
+def _load_rapportages(*, publish: bool) -> None:
+    """The implementation-wide reports and, with `publish`, a first edition of those in PUBLISHED.
 
     A report that already has an edition is left alone, so loading twice changes nothing.
     """
-    for jaar in IMPLEMENTATIE_JAREN:
+    for jaar in IMPLEMENTATIE_YEARS:
         Rapportage.objects.update_or_create(
             soort=Rapportage.Soort.IMPLEMENTATIE,
             traject=None,
@@ -218,8 +223,10 @@ def _load_rapportages() -> None:
                 ),
             },
         )
+    if not publish:
+        return
     redactie = get_user_model().objects.filter(username="redactie").first()
-    for slug, jaar, datum in GEPUBLICEERD:
+    for slug, jaar, published_on in PUBLISHED:
         rapportage = (
             Rapportage.objects.get(traject__slug=slug, jaar=jaar)
             if slug
@@ -227,6 +234,6 @@ def _load_rapportages() -> None:
         )
         if not rapportage.edities.exists():
             published_at = datetime.datetime.combine(
-                datum, datetime.time(12), tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE)
+                published_on, datetime.time(12), tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE)
             )
             publiceer_rapportage(rapportage=rapportage, user=redactie, published_at=published_at)

@@ -16,15 +16,15 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from afspraken.models import Partij, Status, Verbeterafspraak, Voortgangsupdate
-from rapportages.inhoud import bouw_inhoud
+from rapportages.content import build_content
 from rapportages.models import Rapportage
-from rapportages.weergave import render_html, render_pdf
+from rapportages.rendering import render_html, render_pdf
 from trajecten.models import Faseperiode, Thema, Traject
 
 PREFIX = "benchmark-"
-JAAR = 2024
-PEILDATUM = datetime.date(JAAR, 11, 1)
-TEKST = (
+YEAR = 2024
+PEILDATUM = datetime.date(YEAR, 11, 1)
+TEXT = (
     "De werkgroep heeft de conceptmodule besproken met de betrokken verenigingen en "
     "patiëntenvertegenwoordigers. Het commentaar wordt verwerkt; daarna volgt de autorisatie "
     "door de besturen en de implementatie in de regio's."
@@ -45,15 +45,15 @@ class Command(BaseCommand):
         parser.add_argument("--zonder-pdf", action="store_true", help="alleen de HTML meten")
 
     def handle(self, *args, **options):
-        andere = Traject.objects.exclude(slug__startswith=PREFIX)
-        if andere.exists():
+        real = Traject.objects.exclude(slug__startswith=PREFIX)
+        if real.exists():
             raise CommandError(
                 "Deze database bevat echte trajecten. Draai de benchmark op een lege "
                 "wegwerpdatabase, bijvoorbeeld DATABASE_URL=sqlite:////tmp/bench.sqlite3."
             )
         if not Traject.objects.exists():
             started = time.perf_counter()
-            self._maak_gegevens(options["trajecten"], options["afspraken"], options["updates"])
+            self._create_data_set(options["trajecten"], options["afspraken"], options["updates"])
             self.stdout.write(f"Testset gemaakt in {time.perf_counter() - started:.1f} s.")
         self.stdout.write(
             f"{Traject.objects.count()} trajecten, "
@@ -62,33 +62,32 @@ class Command(BaseCommand):
         )
         rapportage, _ = Rapportage.objects.get_or_create(
             soort=Rapportage.Soort.IMPLEMENTATIE,
-            jaar=JAAR,
+            jaar=YEAR,
             defaults={
-                "titel": f"Voortgangsrapportage implementatiefase {JAAR} (benchmark)",
+                "titel": f"Voortgangsrapportage implementatiefase {YEAR} (benchmark)",
                 "peildatum": PEILDATUM,
                 "inleiding": "Benchmark.",
                 "vervolg": "Benchmark.",
             },
         )
 
-        inhoud = self._meet("Inhoud opbouwen", lambda: bouw_inhoud(rapportage))
-        html = self._meet("HTML renderen", lambda: render_html(inhoud))
+        content = self._measure("Inhoud opbouwen", lambda: build_content(rapportage))
+        html = self._measure("HTML renderen", lambda: render_html(content))
         self.stdout.write(f"  HTML: {len(html.encode()) / 1e6:.1f} MB")
         if not options["zonder_pdf"]:
-            render_pdf.cache_clear()
-            pdf = self._meet("PDF renderen", lambda: render_pdf(html))
+            pdf = self._measure("PDF renderen", lambda: render_pdf(html))
             self.stdout.write(f"  PDF: {len(pdf) / 1e6:.1f} MB, {_pages(pdf)} pagina's")
 
-    def _meet(self, label, functie):
+    def _measure(self, label, func):
         with CaptureQueriesContext(connection) as queries:
             started = time.perf_counter()
-            result = functie()
+            result = func()
             elapsed = time.perf_counter() - started
         self.stdout.write(f"{label}: {elapsed:.2f} s, {len(queries)} queries")
         return result
 
     @transaction.atomic
-    def _maak_gegevens(self, aantal_trajecten, per_traject, per_afspraak):
+    def _create_data_set(self, traject_count, per_traject, per_afspraak):
         rng = random.Random(4)  # the same data set on every run
         partijen = Partij.objects.bulk_create(
             Partij(
@@ -105,7 +104,7 @@ class Command(BaseCommand):
                 domein="Hart, vaat en long",
                 signalementdatum=datetime.date(2022, 1, 1),
             )
-            for n in range(aantal_trajecten)
+            for n in range(traject_count)
         )
         Faseperiode.objects.bulk_create(
             Faseperiode(
@@ -120,13 +119,13 @@ class Command(BaseCommand):
             for traject in trajecten
             for n in range(1, 4)
         )
-        per_traject_themas = {}
+        themas_by_traject = {}
         for thema in themas:
-            per_traject_themas.setdefault(thema.traject_id, []).append(thema)
+            themas_by_traject.setdefault(thema.traject_id, []).append(thema)
         afspraken = Verbeterafspraak.objects.bulk_create(
             Verbeterafspraak(
                 traject=traject,
-                thema=per_traject_themas[traject.pk][nummer % 3],
+                thema=themas_by_traject[traject.pk][nummer % 3],
                 nummer=nummer,
                 titel=f"Voorkom onnodige zorg, onderdeel {nummer}",
                 regiehouder=rng.choice(partijen),
@@ -144,9 +143,9 @@ class Command(BaseCommand):
         Rapportage.objects.bulk_create(
             Rapportage(
                 traject=traject,
-                jaar=JAAR - 1,
-                titel=f"Voortgangsrapportage {traject.naam} {JAAR - 1}",
-                peildatum=datetime.date(JAAR - 1, 11, 1),
+                jaar=YEAR - 1,
+                titel=f"Voortgangsrapportage {traject.naam} {YEAR - 1}",
+                peildatum=datetime.date(YEAR - 1, 11, 1),
             )
             for traject in trajecten
         )
@@ -167,10 +166,10 @@ class Command(BaseCommand):
                     Voortgangsupdate(
                         verbeterafspraak=afspraak,
                         # Spread over two years, so that both reports have something to compare.
-                        peildatum=datetime.date(JAAR - 1, 1, 1)
+                        peildatum=datetime.date(YEAR - 1, 1, 1)
                         + datetime.timedelta(days=index * 640 // per_afspraak),
                         status=status,
-                        tekst=TEKST,
+                        tekst=TEXT,
                         toelichting=toelichting,
                         verwachte_datum=datetime.date(2026, 12, 31)
                         if status == Status.VERTRAAGD

@@ -3,8 +3,8 @@ import datetime
 import pytest
 
 from afspraken.models import Status
-from rapportages.inhoud import bouw_inhoud
-from rapportages.weergave import render_html
+from rapportages.content import build_content
+from rapportages.rendering import render_html
 from tests.factories import (
     FaseperiodeFactory,
     RapportageFactory,
@@ -16,21 +16,21 @@ from tests.factories import (
 from trajecten.models import Faseperiode
 
 
-def _regels(inhoud):
+def _progress_by_nummer(content):
     return {
-        regel.afspraak.nummer: (blok.thema.naam, regel)
-        for hoofdstuk in inhoud.hoofdstukken
-        for blok in hoofdstuk.themablokken
-        for regel in blok.afspraken
+        progress.afspraak.nummer: (section.thema.naam, progress)
+        for chapter in content.chapters
+        for section in chapter.thema_sections
+        for progress in section.afspraken
     }
 
 
 def test_each_agreement_is_shown_in_its_theme_with_its_status_at_the_peildatum(
     rapportage, afspraken
 ):
-    regels = _regels(bouw_inhoud(rapportage))
+    rows = _progress_by_nummer(build_content(rapportage))
 
-    assert {nummer: (thema, regel.status) for nummer, (thema, regel) in regels.items()} == {
+    assert {nummer: (thema, progress.status) for nummer, (thema, progress) in rows.items()} == {
         1: ("Diagnostiek", Status.OP_SCHEMA),
         2: ("Initiële behandeling", Status.AFGEROND),
         3: ("Initiële behandeling", Status.VERTRAAGD),
@@ -46,18 +46,18 @@ def test_an_update_after_the_peildatum_does_not_count(rapportage, afspraken):
         toelichting="Te laat voor deze rapportage.",
     )
 
-    inhoud = bouw_inhoud(rapportage)
-    html = render_html(inhoud)
+    content = build_content(rapportage)
+    html = render_html(content)
 
-    _, regel = _regels(inhoud)[1]
-    assert regel.status == Status.OP_SCHEMA
-    assert [u.tekst for u in regel.updates] == ["De standaard wordt herzien."]
+    _, progress = _progress_by_nummer(content)[1]
+    assert progress.status == Status.OP_SCHEMA
+    assert [u.tekst for u in progress.updates] == ["De standaard wordt herzien."]
     assert "Na de peildatum gemeld." not in html
     assert "Te laat voor deze rapportage." not in html
 
 
 def test_only_the_progress_of_the_report_year_is_shown(rapportage, afspraken):
-    html = render_html(bouw_inhoud(rapportage))
+    html = render_html(build_content(rapportage))
 
     assert "De standaard wordt herzien." in html
     assert "De werkgroep wordt samengesteld." not in html  # reported in 2021
@@ -72,18 +72,18 @@ def test_the_previous_reports_status_is_shown_only_when_it_changed(rapportage, a
         tekst="Al afgerond in 2021.",
     )
 
-    inhoud = bouw_inhoud(rapportage)
-    regels = _regels(inhoud)
+    content = build_content(rapportage)
+    rows = _progress_by_nummer(content)
 
-    assert regels[1][1].vorige_status == Status.NIET_GESTART
-    assert regels[1][1].vorige_status_label == "Nog niet gestart"
-    assert regels[2][1].vorige_status is None  # unchanged
-    assert regels[3][1].vorige_status == ""  # nothing reported at the previous peildatum
-    assert "rapportage 2021:" in render_html(inhoud)
+    assert rows[1][1].previous_status == Status.NIET_GESTART
+    assert rows[1][1].previous_status_label == "Nog niet gestart"
+    assert rows[2][1].previous_status is None  # unchanged
+    assert rows[3][1].previous_status == ""  # nothing reported at the previous peildatum
+    assert "rapportage 2021:" in render_html(content)
 
 
 def test_a_delayed_agreement_shows_the_explanation_and_both_dates(rapportage, afspraken):
-    html = render_html(bouw_inhoud(rapportage))
+    html = render_html(build_content(rapportage))
 
     assert "Er was geen financiering voor de richtlijnmodule." in html
     assert "Oorspronkelijk gepland: streefjaar 2024." in html
@@ -98,7 +98,7 @@ def test_party_text_is_sanitised_markdown(rapportage, afspraak):
         "regel twee",
     )
 
-    html = render_html(bouw_inhoud(rapportage))
+    html = render_html(build_content(rapportage))
 
     assert "<img" not in html
     assert "<script" not in html
@@ -108,9 +108,9 @@ def test_party_text_is_sanitised_markdown(rapportage, afspraak):
 def test_status_counts_add_up(rapportage, afspraken, dvt, diagnostiek):
     VerbeterafspraakFactory(traject=dvt, thema=diagnostiek, nummer=4)  # nothing reported
 
-    telling = bouw_inhoud(rapportage).telling
+    counts = build_content(rapportage).counts
 
-    assert {code: aantal for code, _, aantal in telling.rijen} == {
+    assert {code: count for code, _, count in counts.rows} == {
         Status.NIET_GESTART: 0,
         Status.OP_SCHEMA: 1,
         Status.VERTRAAGD: 1,
@@ -119,7 +119,7 @@ def test_status_counts_add_up(rapportage, afspraken, dvt, diagnostiek):
         Status.OVERGEDRAGEN: 0,
         "": 1,
     }
-    assert telling.totaal == 4
+    assert counts.total == 4
 
 
 def test_background_shows_the_phases_as_they_stood_at_the_peildatum(rapportage, dvt):
@@ -133,10 +133,10 @@ def test_background_shows_the_phases_as_they_stood_at_the_peildatum(rapportage, 
     periode.einddatum = datetime.date(2025, 1, 1)
     periode.save()
 
-    inhoud = bouw_inhoud(rapportage)
-    html = render_html(inhoud)
+    content = build_content(rapportage)
+    html = render_html(content)
 
-    assert [(f.fase, f.einddatum) for f in inhoud.hoofdstuk.fasen] == [
+    assert [(p.fase, p.einddatum) for p in content.chapter.phases] == [
         ("screening", datetime.date(2019, 4, 10)),
         ("verdieping", datetime.date(2021, 10, 11)),
         ("implementatie", None),  # ended only after the peildatum
@@ -148,13 +148,13 @@ def test_background_shows_the_phases_as_they_stood_at_the_peildatum(rapportage, 
 def test_trajectory_report_links_to_the_implementation_wide_report_of_its_year(
     rapportage, implementatierapportage
 ):
-    html = render_html(bouw_inhoud(rapportage))
+    html = render_html(build_content(rapportage))
 
     assert 'href="/rapportages/implementatie/2022/"' in html
 
 
 @pytest.fixture
-def tweede_traject(db):
+def second_traject(db):
     """In the implementatiefase from March 2022, with one agreement without progress."""
     traject = TrajectFactory(naam="Obstructieve slaapapneu", slug="obstructieve-slaapapneu")
     FaseperiodeFactory(
@@ -165,11 +165,11 @@ def tweede_traject(db):
 
 
 def test_implementation_wide_report_covers_trajectories_in_the_implementatiefase_that_year(
-    implementatierapportage, afspraken, tweede_traject
+    implementatierapportage, afspraken, second_traject
 ):
-    voorbij = TrajectFactory(naam="Artrose", slug="artrose")  # implementatiefase ended in 2017
+    past = TrajectFactory(naam="Artrose", slug="artrose")  # implementatiefase ended in 2017
     FaseperiodeFactory(
-        traject=voorbij,
+        traject=past,
         fase=Faseperiode.Fase.IMPLEMENTATIE,
         startdatum=datetime.date(2014, 6, 30),
         einddatum=datetime.date(2017, 4, 1),
@@ -181,23 +181,23 @@ def test_implementation_wide_report_covers_trajectories_in_the_implementatiefase
         startdatum=datetime.date(2022, 12, 1),
     )
 
-    inhoud = bouw_inhoud(implementatierapportage)
+    content = build_content(implementatierapportage)
 
-    assert [h.traject.naam for h in inhoud.hoofdstukken] == [
+    assert [c.traject.naam for c in content.chapters] == [
         "Diepe veneuze trombose en longembolie",
         "Obstructieve slaapapneu",
     ]
-    assert [h.telling.totaal for h in inhoud.hoofdstukken] == [3, 1]
-    assert inhoud.telling.totaal == 4
-    totalen = {code: aantal for code, _, aantal in inhoud.telling.rijen}
-    assert totalen[Status.OP_SCHEMA] == 1 and totalen[""] == 1
-    assert sum(totalen.values()) == inhoud.telling.totaal
+    assert [c.counts.total for c in content.chapters] == [3, 1]
+    assert content.counts.total == 4
+    totals = {code: count for code, _, count in content.counts.rows}
+    assert totals[Status.OP_SCHEMA] == 1 and totals[""] == 1
+    assert sum(totals.values()) == content.counts.total
 
 
 def test_implementation_wide_report_has_an_overview_table_and_a_chapter_per_trajectory(
-    implementatierapportage, afspraken, tweede_traject, rapportage
+    implementatierapportage, afspraken, second_traject, rapportage
 ):
-    html = render_html(bouw_inhoud(implementatierapportage))
+    html = render_html(build_content(implementatierapportage))
 
     assert html.count('class="hoofdstuk hoofdstuk--traject"') == 2
     assert 'id="obstructieve-slaapapneu-traject"' in html
@@ -206,8 +206,8 @@ def test_implementation_wide_report_has_an_overview_table_and_a_chapter_per_traj
     assert 'href="/rapportages/diepe-veneuze-trombose-en-longembolie/2022/"' in html
 
 
-def _maak_afspraken(traject, thema, partijen, aantal, *, start):
-    for nummer in range(start, start + aantal):
+def _create_afspraken(traject, thema, partijen, count, *, start):
+    for nummer in range(start, start + count):
         afspraak = VerbeterafspraakFactory(
             traject=traject,
             thema=thema,
@@ -215,9 +215,9 @@ def _maak_afspraken(traject, thema, partijen, aantal, *, start):
             regiehouder=partijen[0],
             betrokken_partijen=partijen[1:],
         )
-        for maand in (3, 6, 9):
+        for month in (3, 6, 9):
             VoortgangsupdateFactory(
-                verbeterafspraak=afspraak, peildatum=datetime.date(2022, maand, 1)
+                verbeterafspraak=afspraak, peildatum=datetime.date(2022, month, 1)
             )
 
 
@@ -225,25 +225,25 @@ def test_building_a_trajectory_report_takes_a_fixed_number_of_queries(
     rapportage, implementatierapportage, dvt, diagnostiek, nhg, niv, zn, django_assert_num_queries
 ):
     RapportageFactory(traject=dvt, jaar=2021, peildatum=datetime.date(2021, 11, 1))
-    _maak_afspraken(dvt, diagnostiek, [nhg, niv], 2, start=1)
+    _create_afspraken(dvt, diagnostiek, [nhg, niv], 2, start=1)
     # traject, phases, themes, agreements, their parties, their updates, earlier reports,
     # the implementation-wide report.
     with django_assert_num_queries(8):
-        render_html(bouw_inhoud(rapportage))
+        render_html(build_content(rapportage))
 
-    tweede_thema = ThemaFactory(traject=dvt, naam="Nazorg", volgorde=2)
-    _maak_afspraken(dvt, tweede_thema, [niv, nhg, zn], 10, start=3)
+    second_thema = ThemaFactory(traject=dvt, naam="Nazorg", volgorde=2)
+    _create_afspraken(dvt, second_thema, [niv, nhg, zn], 10, start=3)
     with django_assert_num_queries(8):
-        render_html(bouw_inhoud(rapportage))
+        render_html(build_content(rapportage))
 
 
 def test_building_an_implementation_wide_report_takes_a_fixed_number_of_queries(
     implementatierapportage, dvt, diagnostiek, nhg, niv, django_assert_num_queries
 ):
-    _maak_afspraken(dvt, diagnostiek, [nhg, niv], 2, start=1)
+    _create_afspraken(dvt, diagnostiek, [nhg, niv], 2, start=1)
     # trajectories, phases, themes, agreements, their parties, their updates, their reports.
     with django_assert_num_queries(7):
-        render_html(bouw_inhoud(implementatierapportage))
+        render_html(build_content(implementatierapportage))
 
     for index in range(3):
         traject = TrajectFactory()
@@ -253,6 +253,6 @@ def test_building_an_implementation_wide_report_takes_a_fixed_number_of_queries(
             startdatum=datetime.date(2021, 1, 1),
         )
         thema = ThemaFactory(traject=traject)
-        _maak_afspraken(traject, thema, [niv, nhg], 3 + index, start=1)
+        _create_afspraken(traject, thema, [niv, nhg], 3 + index, start=1)
     with django_assert_num_queries(7):
-        render_html(bouw_inhoud(implementatierapportage))
+        render_html(build_content(implementatierapportage))

@@ -5,7 +5,6 @@ WeasyPrint fetches nothing from the network: its URL fetcher serves our own stat
 server fetch anything.
 """
 
-import functools
 import mimetypes
 import posixpath
 from urllib.parse import unquote, urlsplit
@@ -18,14 +17,14 @@ from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from .inhoud import RapportageInhoud
+from .content import ReportContent
 from .models import Editie
 
 TEMPLATE = "rapportages/rapportage_document.html"
 PDF_VARIANT = "pdf/ua-1"
 
 
-def portaal_url() -> str:
+def portal_url() -> str:
     """The public address of the portal, for links in the PDF (which has no request)."""
     url = getattr(settings, "PORTAAL_URL", "http://127.0.0.1:8000/")
     return url if url.endswith("/") else f"{url}/"
@@ -36,25 +35,25 @@ def static_prefix() -> str:
 
 
 def render_html(
-    inhoud: RapportageInhoud,
+    content: ReportContent,
     *,
     editie: Editie | None = None,
-    publicatie: bool = False,
+    published: bool = False,
     request=None,
-    beheer: dict | None = None,
+    publishing: dict | None = None,
 ) -> str:
     """The report as a complete HTML document.
 
-    `publicatie` renders the published form (with `editie` on the cover); otherwise it is a
+    `published` renders the published form (with `editie` on the cover); otherwise it is a
     concept and says so. Without `request` nothing depends on who asks, so the result can be
-    stored as is; `beheer` adds the staff's publishing form to a concept in the browser.
+    stored as is; `publishing` adds the staff's publishing form to a concept in the browser.
     """
     context = {
-        "beheer": beheer,
-        "inhoud": inhoud,
-        "rapportage": inhoud.rapportage,
+        "publishing": publishing,
+        "content": content,
+        "rapportage": content.rapportage,
         "editie": editie,
-        "concept": not publicatie,
+        "concept": not published,
         # Unhashed paths: a stored edition must keep finding its stylesheet after a deploy.
         "static_prefix": static_prefix(),
     }
@@ -62,17 +61,11 @@ def render_html(
         return render_to_string(TEMPLATE, context, request=request)
 
 
-@functools.lru_cache(maxsize=4)
 def render_pdf(html: str) -> bytes:
-    """A tagged PDF/UA-1 document of A4 pages from the report's HTML.
-
-    Rendering takes seconds for a large report and depends only on the HTML (and the static
-    files, fixed per deploy), so the last few are kept: a concept PDF opened again, or
-    published right after, is not laid out twice.
-    """
+    """A tagged PDF/UA-1 document of A4 pages from the report's HTML; seconds for a large one."""
     # The stylesheets are the document's own links (rapportage-pdf.css is its print stylesheet),
     # fetched from our static files.
-    document = HTML(string=html, base_url=portaal_url(), url_fetcher=StaticURLFetcher())
+    document = HTML(string=html, base_url=portal_url(), url_fetcher=StaticURLFetcher())
     return document.write_pdf(font_config=FontConfiguration(), pdf_variant=PDF_VARIANT)
 
 
@@ -85,26 +78,26 @@ class StaticURLFetcher(URLFetcher):
     def fetch(self, url, headers=None):
         if url.startswith("data:"):
             return super().fetch(url, headers)
-        pad = self.static_pad(url)
-        if pad is None:
+        path = self.static_path(url)
+        if path is None:
             raise ValueError(f"Niet toegestaan in een rapportage: {url}")
-        gevonden = finders.find(pad)
-        if not gevonden:
-            raise ValueError(f"Geen statisch bestand: {pad}")
-        with open(gevonden, "rb") as fh:
-            inhoud = fh.read()
-        content_type = mimetypes.guess_type(pad)[0] or "application/octet-stream"
-        return URLFetcherResponse(url, inhoud, {"Content-Type": content_type})
+        found = finders.find(path)
+        if not found:
+            raise ValueError(f"Geen statisch bestand: {path}")
+        with open(found, "rb") as fh:
+            data = fh.read()
+        content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, data, {"Content-Type": content_type})
 
     @staticmethod
-    def static_pad(url: str) -> str | None:
+    def static_path(url: str) -> str | None:
         """The static file's relative path when the URL points into our static files."""
-        basis = urlsplit(portaal_url())
-        delen = urlsplit(url)
-        if (delen.scheme, delen.netloc) != (basis.scheme, basis.netloc):
+        base = urlsplit(portal_url())
+        parts = urlsplit(url)
+        if (parts.scheme, parts.netloc) != (base.scheme, base.netloc):
             return None
-        pad = posixpath.normpath(unquote(delen.path))
+        path = posixpath.normpath(unquote(parts.path))
         prefix = static_prefix()
-        if not pad.startswith(prefix) or ".." in pad.split("/"):
+        if not path.startswith(prefix) or ".." in path.split("/"):
             return None
-        return pad.removeprefix(prefix)
+        return path.removeprefix(prefix)
