@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from afspraken.models import Lidmaatschap, Partij, Status, Verbeterafspraak, Voortgangsupdate
-from rapportages.models import Rapportage
+from rapportages.models import Editie, Rapportage
 from trajecten.demo import load_demo
 from trajecten.models import Faseperiode, Thema, Traject
 
@@ -18,6 +18,7 @@ MODELS = [
     Verbeterafspraak.betrokken_partijen.through,
     Voortgangsupdate,
     Rapportage,
+    Editie,
     get_user_model(),
 ]
 
@@ -35,6 +36,7 @@ def test_loaddemo_twice_changes_nothing(settings):
     assert first["Traject"] == 9
     assert first["Partij"] == 27
     assert first["Verbeterafspraak"] == 29
+    assert first["Editie"] == 3  # DVT 2022 and the implementation-wide 2022 and 2023
 
 
 def test_demo_loads_real_looking_data():
