@@ -121,10 +121,10 @@ class VerbeterafspraakFilter(django_filters.FilterSet):
         partij = self.form.cleaned_data.get("partij")
         rol = self.form.cleaned_data.get("rol") or ""
         if partij:
-            return queryset.betrokken_bij([partij], rol=rol)
+            return queryset.involving([partij], rol=rol)
         eigen = partij_ids_for(self.request.user)
         if rol and eigen:
-            return queryset.betrokken_bij(eigen, rol=rol)
+            return queryset.involving(eigen, rol=rol)
         return queryset  # a role means nothing without a party: staff must choose one
 
     def filter_zonder_update(self, queryset, name, value):

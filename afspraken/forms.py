@@ -34,7 +34,7 @@ class VoortgangsupdateForm(forms.ModelForm):
         self.fields["status"].choices = Status.choices
         self.fields["status"].initial = afspraak.status_op()  # most updates keep the status
         self.fields["peildatum"].initial = timezone.localdate
-        eigen = afspraak.partijen_van(user)
+        eigen = afspraak.partijen_for(user)
         partij = self.fields["partij"]
         if user.is_staff and not eigen:
             # Staff may record what a party reported to them, or report as Zorginstituut.

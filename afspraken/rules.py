@@ -14,7 +14,7 @@ import rules
 def is_member_of_involved_partij(user, afspraak) -> bool:
     if afspraak is None or not user.is_authenticated:
         return False
-    return bool(afspraak.partijen_van(user))
+    return bool(afspraak.partijen_for(user))
 
 
 @rules.predicate

@@ -38,7 +38,7 @@ def afspraak_list(request):
     page = Paginator(filterset.qs, PER_PAGINA).get_page(request.GET.get("pagina"))
     eigen = partij_ids_for(request.user)
     for afspraak in page:
-        afspraak.rol = afspraak.rol_van(eigen)
+        afspraak.rol = afspraak.rol_for(eigen)
     return render(
         request,
         "afspraken/verbeterafspraak_list.html",

@@ -12,7 +12,7 @@ from .models import Traject
 @require_safe
 @login_required
 def traject_list(request):
-    eigen = Verbeterafspraak.objects.betrokken_bij(Partij.objects.for_user(request.user))
+    eigen = Verbeterafspraak.objects.involving(Partij.objects.for_user(request.user))
     trajecten = Traject.objects.prefetch_related("faseperiodes").annotate(
         afspraken_count=Count("verbeterafspraken", distinct=True),
         mijn_afspraken_count=Count(
