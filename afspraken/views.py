@@ -103,13 +103,13 @@ def afspraak_detail(request, pk):
                     toelichting=data["toelichting"],
                     verwachte_datum=data["verwachte_datum"],
                     partij=data["partij"],
-                    laatst_gezien=data["laatst_gezien"],
+                    last_seen=data["laatst_gezien"],
                 )
             except UpdateConflict as conflict:
                 # Keep what the user wrote; show them what came in meanwhile.
                 afspraak = get_afspraak_for_user(request.user, pk)
                 data = request.POST.copy()
-                data["laatst_gezien"] = conflict.laatste_pk
+                data["laatst_gezien"] = conflict.latest_pk
                 form = VoortgangsupdateForm(data, afspraak=afspraak, user=request.user)
                 form.is_valid()
                 form.add_error(None, _conflict_message(conflict, request.user))
