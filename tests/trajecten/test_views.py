@@ -42,16 +42,16 @@ def test_list_shows_every_trajectory_with_its_phase(request, client, dvt, afspra
 
 def test_phase_steps_mark_done_current_and_coming(dvt):
     dvt = Traject.objects.prefetch_related("faseperiodes").get()
-    steps = dvt.fase_stappen(on=datetime.date(2020, 1, 1))
-    assert [s["toestand"] for s in steps] == ["afgerond", "huidig", "komend", "komend"]
-    steps = dvt.fase_stappen(on=datetime.date(2017, 1, 1))
-    assert [s["toestand"] for s in steps] == ["komend"] * 4
+    steps = dvt.fase_steps(on=datetime.date(2020, 1, 1))
+    assert [s["state"] for s in steps] == ["afgerond", "huidig", "komend", "komend"]
+    steps = dvt.fase_steps(on=datetime.date(2017, 1, 1))
+    assert [s["state"] for s in steps] == ["komend"] * 4
 
 
 def test_closed_trajectory_has_all_phases_behind_it(db):
     traject = TrajectFactory(afsluiting=Traject.Afsluiting.AFGEROND)
     FaseperiodeFactory(traject=traject, fase=Faseperiode.Fase.SCREENING)
-    assert [s["toestand"] for s in traject.fase_stappen()] == ["afgerond"] * 4
+    assert [s["state"] for s in traject.fase_steps()] == ["afgerond"] * 4
 
 
 @pytest.mark.parametrize("count", [3, 30])
