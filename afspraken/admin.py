@@ -20,7 +20,7 @@ class LidmaatschapInline(admin.TabularInline):
 
 @admin.register(Partij)
 class PartijAdmin(HistoryAdmin):
-    list_display = ["afkorting", "naam", "soort", "aantal_leden"]
+    list_display = ["afkorting", "naam", "soort", "leden_count"]
     list_filter = ["soort"]
     search_fields = ["afkorting", "naam"]
     ordering = ["afkorting"]  # Meta.ordering does not apply to an aggregated queryset
@@ -30,7 +30,7 @@ class PartijAdmin(HistoryAdmin):
         return super().get_queryset(request).annotate(leden_count=Count("lidmaatschappen"))
 
     @admin.display(description="leden", ordering="leden_count")
-    def aantal_leden(self, obj):
+    def leden_count(self, obj):
         return obj.leden_count
 
 
@@ -140,7 +140,7 @@ class VerbeterafspraakAdmin(HistoryAdmin):
         "thema",
         "regiehouder",
         "streefjaar",
-        "huidige_status",
+        "current_status",
     ]
     list_display_links = ["nummer", "titel"]
     list_select_related = ["traject", "thema", "regiehouder"]
@@ -175,7 +175,7 @@ class VerbeterafspraakAdmin(HistoryAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="huidige status", ordering="status_code")
-    def huidige_status(self, obj):
+    def current_status(self, obj):
         return Status(obj.status_code).label if obj.status_code else "Nog geen voortgang"
 
     def save_formset(self, request, form, formset, change):

@@ -68,7 +68,7 @@ class VerbeterafspraakFilter(django_filters.FilterSet):
     )
     zonder_update = django_filters.BooleanFilter(
         label="",  # set in __init__, with the year
-        method="filter_zonder_update",
+        method="filter_without_update",
         widget=forms.CheckboxInput,
     )
 
@@ -78,8 +78,8 @@ class VerbeterafspraakFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.jaar = timezone.localdate().year
-        self.filters["zonder_update"].label = f"Nog geen update in {self.jaar}"
+        self.year = timezone.localdate().year
+        self.filters["zonder_update"].label = f"Nog geen update in {self.year}"
         self.filters["thema"].extra["choices"] = lambda: thema_choices(self.request)
         self.filters["q"].extra["help_text"] = "Titel, omschrijving, traject of thema."
         if not self.request.user.is_staff:
@@ -121,14 +121,14 @@ class VerbeterafspraakFilter(django_filters.FilterSet):
         partij = self.form.cleaned_data.get("partij")
         rol = self.form.cleaned_data.get("rol") or ""
         if partij:
-            return queryset.betrokken_bij([partij], rol=rol)
-        eigen = partij_ids_for(self.request.user)
-        if rol and eigen:
-            return queryset.betrokken_bij(eigen, rol=rol)
+            return queryset.involving([partij], rol=rol)
+        own_partij_ids = partij_ids_for(self.request.user)
+        if rol and own_partij_ids:
+            return queryset.involving(own_partij_ids, rol=rol)
         return queryset  # a role means nothing without a party: staff must choose one
 
-    def filter_zonder_update(self, queryset, name, value):
+    def filter_without_update(self, queryset, name, value):
         if not value:
             return queryset
-        dit_jaar = Voortgangsupdate.objects.filter(peildatum__year=self.jaar)
-        return queryset.exclude(pk__in=dit_jaar.values("verbeterafspraak"))
+        this_year = Voortgangsupdate.objects.filter(peildatum__year=self.year)
+        return queryset.exclude(pk__in=this_year.values("verbeterafspraak"))

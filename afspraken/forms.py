@@ -34,24 +34,24 @@ class VoortgangsupdateForm(forms.ModelForm):
         self.fields["status"].choices = Status.choices
         self.fields["status"].initial = afspraak.status_op()  # most updates keep the status
         self.fields["peildatum"].initial = timezone.localdate
-        eigen = afspraak.partijen_van(user)
+        own_partijen = afspraak.partijen_for(user)
         partij = self.fields["partij"]
-        if user.is_staff and not eigen:
+        if user.is_staff and not own_partijen:
             # Staff may record what a party reported to them, or report as Zorginstituut.
             partij.queryset = partij.queryset.filter(pk__in=[p.pk for p in afspraak.partijen()])
             partij.empty_label = "Zorginstituut Nederland (geen partij)"
             partij.label = "Namens partij"
         else:
-            partij.queryset = partij.queryset.filter(pk__in=[p.pk for p in eigen])
+            partij.queryset = partij.queryset.filter(pk__in=[p.pk for p in own_partijen])
             partij.required = True
             partij.empty_label = None
             partij.label = "Namens partij"
-            if len(eigen) == 1:
-                partij.initial = eigen[0].pk
+            if len(own_partijen) == 1:
+                partij.initial = own_partijen[0].pk
                 partij.widget = forms.HiddenInput()
         if not self.is_bound:
-            nieuwste = max((u.pk for u in afspraak.voortgangsupdates.all()), default=None)
-            self.fields["laatst_gezien"].initial = nieuwste
+            newest = max((u.pk for u in afspraak.voortgangsupdates.all()), default=None)
+            self.fields["laatst_gezien"].initial = newest
 
     def clean_peildatum(self):
         peildatum = self.cleaned_data["peildatum"]
@@ -69,13 +69,13 @@ class VoortgangsupdateForm(forms.ModelForm):
                 + ("vertraagd is." if status == Status.VERTRAAGD else "gestopt is."),
             )
         if status == Status.VERTRAAGD:
-            verwacht = cleaned.get("verwachte_datum")
+            expected = cleaned.get("verwachte_datum")
             peildatum = cleaned.get("peildatum")
-            if not verwacht and "verwachte_datum" not in self.errors:
+            if not expected and "verwachte_datum" not in self.errors:
                 self.add_error(
                     "verwachte_datum", "Geef bij een vertraging de nieuwe verwachte datum op."
                 )
-            elif verwacht and peildatum and verwacht <= peildatum:
+            elif expected and peildatum and expected <= peildatum:
                 self.add_error(
                     "verwachte_datum", "De nieuwe verwachte datum moet na de peildatum liggen."
                 )

@@ -121,24 +121,24 @@ class VerbeterafspraakQuerySet(models.QuerySet):
             return self.none()
         if user.is_staff:
             return self.all()
-        return self.betrokken_bij(Partij.objects.for_user(user))
+        return self.involving(Partij.objects.for_user(user))
 
-    def betrokken_bij(self, partijen, *, rol: str = ""):
+    def involving(self, partijen, *, rol: str = ""):
         """Agreements in which one of the parties is regiehouder or betrokken (or `rol` only).
 
         Subqueries rather than a join, so no agreement comes twice and counts stay right.
         """
-        als_regiehouder = Q(regiehouder__in=partijen)
-        als_betrokkene = Q(
+        as_regiehouder = Q(regiehouder__in=partijen)
+        as_betrokken = Q(
             pk__in=Verbeterafspraak.betrokken_partijen.through.objects.filter(
                 partij__in=partijen
             ).values("verbeterafspraak")
         )
         if rol == "regiehouder":
-            return self.filter(als_regiehouder)
+            return self.filter(as_regiehouder)
         if rol == "betrokken":
-            return self.filter(als_betrokkene).exclude(als_regiehouder)
-        return self.filter(als_regiehouder | als_betrokkene)
+            return self.filter(as_betrokken).exclude(as_regiehouder)
+        return self.filter(as_regiehouder | as_betrokken)
 
     def with_status_op(self, on: datetime.date | None = None):
         """Annotate `status_code` and `status_peildatum`: the newest update on or before `on`."""
@@ -261,12 +261,12 @@ class Verbeterafspraak(models.Model):
         others = [p for p in self.betrokken_partijen.all() if p.pk != self.regiehouder_id]
         return [self.regiehouder, *sorted(others, key=lambda p: p.afkorting)]
 
-    def partijen_van(self, user) -> list[Partij]:
+    def partijen_for(self, user) -> list[Partij]:
         """The involved parties the user is a member of (uses prefetched parties)."""
         ids = partij_ids_for(user)
         return [p for p in self.partijen() if p.pk in ids]
 
-    def rol_van(self, partij_ids: set[int]) -> str:
+    def rol_for(self, partij_ids: set[int]) -> str:
         """'regiehouder', 'betrokken' or '' for the first of the parties that takes part."""
         if self.regiehouder_id in partij_ids:
             return "regiehouder"
@@ -275,12 +275,12 @@ class Verbeterafspraak(models.Model):
         return ""
 
     def timeline(self) -> list["Voortgangsupdate"]:
-        """Updates newest first, each with `vorige_status`: the status it replaced."""
+        """Updates newest first, each with `previous_status`: the status it replaced."""
         updates = sorted(self.voortgangsupdates.all(), key=Voortgangsupdate.timeline_key)
-        vorige = ""
+        previous = ""
         for update in updates:
-            update.vorige_status = vorige
-            vorige = update.status
+            update.previous_status = previous
+            previous = update.status
         return updates[::-1]
 
     def update_op(self, on: datetime.date | None = None) -> "Voortgangsupdate | None":

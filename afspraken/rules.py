@@ -11,19 +11,19 @@ import rules
 
 
 @rules.predicate
-def is_lid_van_betrokken_partij(user, afspraak) -> bool:
+def is_member_of_involved_partij(user, afspraak) -> bool:
     if afspraak is None or not user.is_authenticated:
         return False
-    return bool(afspraak.partijen_van(user))
+    return bool(afspraak.partijen_for(user))
 
 
 @rules.predicate
-def is_actief(user) -> bool:
+def is_active_user(user) -> bool:
     return user.is_active
 
 
-kan_afspraak_zien = is_actief & (rules.is_staff | is_lid_van_betrokken_partij)
-kan_voortgang_rapporteren = is_actief & (rules.is_staff | is_lid_van_betrokken_partij)
+can_view_afspraak = is_active_user & (rules.is_staff | is_member_of_involved_partij)
+can_report_voortgang = is_active_user & (rules.is_staff | is_member_of_involved_partij)
 
-rules.add_perm("afspraken.view_verbeterafspraak", kan_afspraak_zien)
-rules.add_perm("afspraken.add_voortgangsupdate", kan_voortgang_rapporteren)
+rules.add_perm("afspraken.view_verbeterafspraak", can_view_afspraak)
+rules.add_perm("afspraken.add_voortgangsupdate", can_report_voortgang)

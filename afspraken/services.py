@@ -14,7 +14,7 @@ class UpdateConflict(Exception):
         self.nieuwe_updates = nieuwe_updates
 
     @property
-    def laatste_pk(self) -> int:
+    def latest_pk(self) -> int:
         return max(update.pk for update in self.nieuwe_updates)
 
 
@@ -28,11 +28,11 @@ def rapporteer_voortgang(
     toelichting: str = "",
     verwachte_datum: datetime.date | None = None,
     partij: Partij | None = None,
-    laatst_gezien: int | None,
+    last_seen: int | None,
 ) -> Voortgangsupdate:
     """Add an update to the agreement's timeline.
 
-    `laatst_gezien` is the id of the newest update the user had before them when they wrote
+    `last_seen` is the id of the newest update the user had before them when they wrote
     theirs (None: there was none). If another update was recorded since, nothing is saved and
     UpdateConflict says which, so that the user can check their status against it and send
     again. The agreement row is locked meanwhile, so of two simultaneous reports the second
@@ -42,23 +42,23 @@ def rapporteer_voortgang(
         raise PermissionDenied
     if partij is not None and partij not in afspraak.partijen():
         raise PermissionDenied
-    vertraagd = status == Voortgangsupdate.Status.VERTRAAGD  # only a delay has a new date
+    delayed = status == Voortgangsupdate.Status.VERTRAAGD  # only a delay has a new date
     with transaction.atomic():
         Verbeterafspraak.objects.select_for_update().filter(pk=afspraak.pk).get()
-        nieuwere = list(
-            Voortgangsupdate.objects.filter(verbeterafspraak=afspraak, pk__gt=laatst_gezien or 0)
+        newer = list(
+            Voortgangsupdate.objects.filter(verbeterafspraak=afspraak, pk__gt=last_seen or 0)
             .select_related("partij", "auteur")
             .order_by("pk")
         )
-        if nieuwere:
-            raise UpdateConflict(nieuwere)
+        if newer:
+            raise UpdateConflict(newer)
         update = Voortgangsupdate(
             verbeterafspraak=afspraak,
             status=status,
             peildatum=peildatum,
             tekst=tekst,
             toelichting=toelichting,
-            verwachte_datum=verwachte_datum if vertraagd else None,
+            verwachte_datum=verwachte_datum if delayed else None,
             partij=partij,
             auteur=user,
         )

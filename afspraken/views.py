@@ -11,7 +11,7 @@ from .forms import VoortgangsupdateForm
 from .models import Status, Verbeterafspraak, partij_ids_for
 from .services import UpdateConflict, rapporteer_voortgang
 
-PER_PAGINA = 25
+PER_PAGE = 25
 
 
 def get_afspraak_for_user(user, pk: int, *, for_update: bool = False) -> Verbeterafspraak:
@@ -35,10 +35,10 @@ def afspraak_list(request):
         .order_by("traject__naam", "nummer")
     )
     filterset = VerbeterafspraakFilter(request.GET, queryset=afspraken, request=request)
-    page = Paginator(filterset.qs, PER_PAGINA).get_page(request.GET.get("pagina"))
-    eigen = partij_ids_for(request.user)
+    page = Paginator(filterset.qs, PER_PAGE).get_page(request.GET.get("pagina"))
+    own_partij_ids = partij_ids_for(request.user)
     for afspraak in page:
-        afspraak.rol = afspraak.rol_van(eigen)
+        afspraak.rol = afspraak.rol_for(own_partij_ids)
     return render(
         request,
         "afspraken/verbeterafspraak_list.html",
@@ -86,7 +86,7 @@ def _status_counts(filterset, params) -> list[dict]:
 @login_required
 def afspraak_detail(request, pk):
     afspraak = get_afspraak_for_user(request.user, pk, for_update=request.method == "POST")
-    mag_rapporteren = request.user.has_perm("afspraken.add_voortgangsupdate", afspraak)
+    can_report = request.user.has_perm("afspraken.add_voortgangsupdate", afspraak)
     form = None
     status = 200
     if request.method == "POST":
@@ -103,13 +103,13 @@ def afspraak_detail(request, pk):
                     toelichting=data["toelichting"],
                     verwachte_datum=data["verwachte_datum"],
                     partij=data["partij"],
-                    laatst_gezien=data["laatst_gezien"],
+                    last_seen=data["laatst_gezien"],
                 )
             except UpdateConflict as conflict:
                 # Keep what the user wrote; show them what came in meanwhile.
                 afspraak = get_afspraak_for_user(request.user, pk)
                 data = request.POST.copy()
-                data["laatst_gezien"] = conflict.laatste_pk
+                data["laatst_gezien"] = conflict.latest_pk
                 form = VoortgangsupdateForm(data, afspraak=afspraak, user=request.user)
                 form.is_valid()
                 form.add_error(None, _conflict_message(conflict, request.user))
@@ -117,7 +117,7 @@ def afspraak_detail(request, pk):
             else:
                 messages.success(request, "Uw voortgangsupdate is toegevoegd aan de tijdlijn.")
                 return redirect(afspraak)
-    elif mag_rapporteren:
+    elif can_report:
         form = VoortgangsupdateForm(afspraak=afspraak, user=request.user)
     return render(
         request,
@@ -126,7 +126,7 @@ def afspraak_detail(request, pk):
             "afspraak": afspraak,
             "form": form,
             "timeline": afspraak.timeline(),
-            "huidige_update": afspraak.update_op(),
+            "current_update": afspraak.update_op(),
         },
         status=status,
     )

@@ -35,35 +35,35 @@ class VersieForm(forms.ModelForm):
         if self.instance.pk is None:
             return cleaned
         model = type(self.instance)
-        huidig = (
+        current = (
             model.objects.select_for_update()
             .filter(pk=self.instance.pk)
             .values_list("versie", flat=True)
             .first()
         )
-        if huidig is not None and huidig != cleaned["versie"]:
+        if current is not None and current != cleaned["versie"]:
             # Show the newest version in the form, so that saving again is a deliberate choice.
             self.data = self.data.copy()
-            self.data[self.add_prefix("versie")] = huidig
+            self.data[self.add_prefix("versie")] = current
             raise forms.ValidationError(
-                f"{self._door_wie(model)} Uw wijzigingen zijn nog niet opgeslagen en staan "
+                f"{self._who_changed(model)} Uw wijzigingen zijn nog niet opgeslagen en staan "
                 "hieronder. Open de pagina in een nieuw tabblad om de andere wijziging te "
                 "zien. Klikt u nogmaals op Opslaan, dan overschrijft u die wijziging.",
                 code="versie",
             )
         return cleaned
 
-    def _door_wie(self, model) -> str:
-        laatste = model.history.filter(id=self.instance.pk).order_by("-history_date").first()
-        if laatste is None or laatste.history_user is None:
+    def _who_changed(self, model) -> str:
+        latest = model.history.filter(id=self.instance.pk).order_by("-history_date").first()
+        if latest is None or latest.history_user is None:
             return "Iemand anders heeft dit intussen gewijzigd."
-        gebruiker = laatste.history_user
-        naam = gebruiker.get_full_name() or gebruiker.get_username()
-        moment = timezone.localtime(laatste.history_date)
-        return f"{naam} heeft dit intussen gewijzigd (om {moment:%H:%M} op {moment:%d-%m-%Y})."
+        user = latest.history_user
+        name = user.get_full_name() or user.get_username()
+        moment = timezone.localtime(latest.history_date)
+        return f"{name} heeft dit intussen gewijzigd (om {moment:%H:%M} op {moment:%d-%m-%Y})."
 
 
-class SoortWijzigingFilter(admin.SimpleListFilter):
+class ChangeTypeFilter(admin.SimpleListFilter):
     title = "soort wijziging"
     parameter_name = "soort"
     LABELS = {"+": "aangemaakt", "~": "gewijzigd", "-": "verwijderd"}
@@ -86,23 +86,23 @@ class AuditTrailAdmin(admin.ModelAdmin):
 
     object_fields: list[str] = []
     date_hierarchy = "history_date"
-    list_filter = [SoortWijzigingFilter]
+    list_filter = [ChangeTypeFilter]
     ordering = ["-history_date", "-history_id"]
 
     def get_list_display(self, request):
-        return ["moment", "door", "soort", *self.object_fields]
+        return ["moment", "changed_by", "change_type", *self.object_fields]
 
     @admin.display(description="moment", ordering="history_date")
     def moment(self, obj):
         return obj.history_date
 
     @admin.display(description="door", ordering="history_user")
-    def door(self, obj):
+    def changed_by(self, obj):
         return obj.history_user or "–"
 
     @admin.display(description="wijziging", ordering="history_type")
-    def soort(self, obj):
-        return SoortWijzigingFilter.LABELS.get(obj.history_type, obj.history_type)
+    def change_type(self, obj):
+        return ChangeTypeFilter.LABELS.get(obj.history_type, obj.history_type)
 
     def has_add_permission(self, request):
         return False
@@ -182,7 +182,7 @@ class VerbeterafspraakInline(admin.TabularInline):
         return False
 
 
-class HuidigeFaseFilter(admin.SimpleListFilter):
+class CurrentFaseFilter(admin.SimpleListFilter):
     title = "huidige fase"
     parameter_name = "fase"
 
@@ -204,12 +204,12 @@ class TrajectAdmin(HistoryAdmin):
     list_display = [
         "naam",
         "domein",
-        "huidige_fase_display",
+        "current_fase_display",
         "signalementdatum",
-        "aantal_afspraken",
+        "afspraken_count",
         "afsluiting",
     ]
-    list_filter = [HuidigeFaseFilter, "domein", "afsluiting"]
+    list_filter = [CurrentFaseFilter, "domein", "afsluiting"]
     search_fields = ["naam", "domein", "icd10_codes", "slug"]
     ordering = ["naam"]  # Meta.ordering does not apply to an aggregated queryset
     prepopulated_fields = {"slug": ["naam"]}
@@ -229,13 +229,13 @@ class TrajectAdmin(HistoryAdmin):
         )
 
     @admin.display(description="huidige fase", ordering="huidige_fase_code")
-    def huidige_fase_display(self, obj):
+    def current_fase_display(self, obj):
         if obj.afsluiting:
             return obj.get_afsluiting_display()
         return Faseperiode.Fase(obj.huidige_fase_code).label if obj.huidige_fase_code else "–"
 
     @admin.display(description="afspraken", ordering="afspraken_count")
-    def aantal_afspraken(self, obj):
+    def afspraken_count(self, obj):
         return obj.afspraken_count
 
 

@@ -120,33 +120,33 @@ class Traject(models.Model):
         """The period containing the date; uses prefetched periods when present."""
         on = on or timezone.localdate()
         for periode in self.faseperiodes.all():
-            if periode.bevat(on):
+            if periode.contains(on):
                 return periode
         return None
 
-    def fase_stappen(self, on: datetime.date | None = None) -> list[dict]:
+    def fase_steps(self, on: datetime.date | None = None) -> list[dict]:
         """The four phases in order, each marked 'afgerond', 'huidig' or 'komend' at the date.
 
         A closed trajectory has every phase behind it. Uses prefetched periods when present.
         """
         on = on or timezone.localdate()
         periodes = {periode.fase: periode for periode in self.faseperiodes.all()}
-        huidig = self.huidige_fase(on)
-        stappen = []
+        current = self.huidige_fase(on)
+        steps = []
         for fase in Faseperiode.Fase:
             periode = periodes.get(fase.value)
             if self.is_afgerond or (periode and periode.einddatum and periode.einddatum <= on):
-                toestand = "afgerond"
-            elif periode and periode.bevat(on):
-                toestand = "huidig"
-            elif huidig and Faseperiode.VOLGORDE[fase] < Faseperiode.VOLGORDE[huidig]:
-                toestand = "afgerond"  # an earlier phase that was never recorded
+                state = "afgerond"
+            elif periode and periode.contains(on):
+                state = "huidig"
+            elif current and Faseperiode.VOLGORDE[fase] < Faseperiode.VOLGORDE[current]:
+                state = "afgerond"  # an earlier phase that was never recorded
             else:
-                toestand = "komend"
-            stappen.append(
-                {"code": fase.value, "label": fase.label, "toestand": toestand, "periode": periode}
+                state = "komend"
+            steps.append(
+                {"code": fase.value, "label": fase.label, "state": state, "periode": periode}
             )
-        return stappen
+        return steps
 
     def huidige_fase(self, on: datetime.date | None = None) -> str:
         """Phase code at the date, or '' when none applies (not started, or closed)."""
@@ -225,7 +225,7 @@ class Faseperiode(models.Model):
     def volgorde(self) -> int:
         return self.VOLGORDE[self.fase]
 
-    def bevat(self, on: datetime.date) -> bool:
+    def contains(self, on: datetime.date) -> bool:
         return self.startdatum <= on and (self.einddatum is None or on < self.einddatum)
 
     def clean(self):

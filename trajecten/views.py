@@ -12,11 +12,11 @@ from .models import Traject
 @require_safe
 @login_required
 def traject_list(request):
-    eigen = Verbeterafspraak.objects.betrokken_bij(Partij.objects.for_user(request.user))
+    own_afspraken = Verbeterafspraak.objects.involving(Partij.objects.for_user(request.user))
     trajecten = Traject.objects.prefetch_related("faseperiodes").annotate(
         afspraken_count=Count("verbeterafspraken", distinct=True),
-        mijn_afspraken_count=Count(
-            "verbeterafspraken", filter=Q(verbeterafspraken__in=eigen), distinct=True
+        own_afspraken_count=Count(
+            "verbeterafspraken", filter=Q(verbeterafspraken__in=own_afspraken), distinct=True
         ),
     )
     return render(request, "trajecten/traject_list.html", {"trajecten": trajecten})
@@ -39,19 +39,19 @@ def traject_detail(request, slug):
         ),
         slug=slug,
     )
-    zichtbaar = set(
+    visible_pks = set(
         Verbeterafspraak.objects.for_user(request.user)
         .filter(traject=traject)
         .values_list("pk", flat=True)
     )
-    per_thema = {thema.pk: [] for thema in traject.themas.all()}
+    by_thema = {thema.pk: [] for thema in traject.themas.all()}
     for afspraak in traject.verbeterafspraken.all():
-        afspraak.zichtbaar = afspraak.pk in zichtbaar
-        afspraak.laatste_update = afspraak.update_op()
-        per_thema.setdefault(afspraak.thema_id, []).append(afspraak)
-    themas = [thema for thema in traject.themas.all() if per_thema[thema.pk]]
+        afspraak.is_visible = afspraak.pk in visible_pks
+        afspraak.latest_update = afspraak.update_op()
+        by_thema.setdefault(afspraak.thema_id, []).append(afspraak)
+    themas = [thema for thema in traject.themas.all() if by_thema[thema.pk]]
     for thema in themas:
-        thema.afspraken = per_thema[thema.pk]
+        thema.afspraken = by_thema[thema.pk]
     rapportages = Rapportage.objects.filter(
         traject=traject, status=Rapportage.Status.GEPUBLICEERD
     ).order_by("-jaar")

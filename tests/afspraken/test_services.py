@@ -15,7 +15,7 @@ def report(afspraak, user, **kwargs):
         "peildatum": datetime.date(2024, 3, 1),
         "tekst": "Gestart.",
         "partij": afspraak.regiehouder,
-        "laatst_gezien": None,
+        "last_seen": None,
     }
     return rapporteer_voortgang(afspraak=afspraak, user=user, **{**defaults, **kwargs})
 
@@ -42,7 +42,7 @@ def test_report_crossing_another_is_refused(afspraak, alice, bob):
     with pytest.raises(UpdateConflict) as conflict:
         report(afspraak, alice)
     assert conflict.value.nieuwe_updates == [first]
-    report(afspraak, alice, laatst_gezien=first.pk)
+    report(afspraak, alice, last_seen=first.pk)
     assert afspraak.voortgangsupdates.count() == 2
 
 

@@ -88,7 +88,7 @@ def several(afspraak, nhg, niv, zn, dvt, diagnostiek):
     """Besides `afspraak` (NHG leads, NIV involved, on schedule): three more for NHG."""
     VoortgangsupdateFactory(verbeterafspraak=afspraak, status=Status.OP_SCHEMA)
     behandeling = ThemaFactory(traject=dvt, naam="Behandeling", volgorde=2)
-    vertraagd = VerbeterafspraakFactory(
+    delayed = VerbeterafspraakFactory(
         traject=dvt,
         thema=behandeling,
         nummer=2,
@@ -97,14 +97,14 @@ def several(afspraak, nhg, niv, zn, dvt, diagnostiek):
         betrokken_partijen=[nhg],
     )
     VoortgangsupdateFactory(
-        verbeterafspraak=vertraagd,
+        verbeterafspraak=delayed,
         status=Status.VERTRAAGD,
         toelichting="Later begonnen.",
         verwachte_datum=datetime.date(2025, 12, 31),
         peildatum=timezone.localdate(),
     )
     osa = TrajectFactory(naam="Obstructieve slaapapneu", slug="osa")
-    zonder = VerbeterafspraakFactory(
+    unreported = VerbeterafspraakFactory(
         traject=osa,
         thema=ThemaFactory(traject=osa, naam="Diagnostiek"),
         nummer=1,
@@ -112,23 +112,23 @@ def several(afspraak, nhg, niv, zn, dvt, diagnostiek):
         regiehouder=nhg,
         betrokken_partijen=[zn],
     )
-    return {"afspraak": afspraak, "vertraagd": vertraagd, "zonder": zonder}
+    return {"afspraak": afspraak, "delayed": delayed, "unreported": unreported}
 
 
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ({}, ["afspraak", "vertraagd", "zonder"]),
-        ({"status": "vertraagd"}, ["vertraagd"]),
-        ({"status": "geen"}, ["zonder"]),
-        ({"thema": "Diagnostiek"}, ["afspraak", "zonder"]),
-        ({"rol": "regiehouder"}, ["afspraak", "zonder"]),
-        ({"rol": "betrokken"}, ["vertraagd"]),
-        ({"partij": "ZN"}, ["zonder"]),
-        ({"partij": "NIV", "rol": "regiehouder"}, ["vertraagd"]),
-        ({"q": "slaapapneu"}, ["zonder"]),
-        ({"q": "behandel thuis"}, ["vertraagd"]),
-        ({"zonder_update": "on"}, ["afspraak", "zonder"]),
+        ({}, ["afspraak", "delayed", "unreported"]),
+        ({"status": "vertraagd"}, ["delayed"]),
+        ({"status": "geen"}, ["unreported"]),
+        ({"thema": "Diagnostiek"}, ["afspraak", "unreported"]),
+        ({"rol": "regiehouder"}, ["afspraak", "unreported"]),
+        ({"rol": "betrokken"}, ["delayed"]),
+        ({"partij": "ZN"}, ["unreported"]),
+        ({"partij": "NIV", "rol": "regiehouder"}, ["delayed"]),
+        ({"q": "slaapapneu"}, ["unreported"]),
+        ({"q": "behandel thuis"}, ["delayed"]),
+        ({"zonder_update": "on"}, ["afspraak", "unreported"]),
     ],
 )
 def test_list_filters(client, alice, several, query, expected):
@@ -150,8 +150,8 @@ def test_role_without_a_party_is_ignored_for_staff(client, staff, several):
 
 def test_list_filter_by_trajectory(client, alice, several):
     client.force_login(alice)
-    response = client.get(LIST_URL, {"traject": several["zonder"].traject_id})
-    assert list(response.context["page"]) == [several["zonder"]]
+    response = client.get(LIST_URL, {"traject": several["unreported"].traject_id})
+    assert list(response.context["page"]) == [several["unreported"]]
 
 
 def test_list_counts_per_status_ignore_the_status_filter(client, alice, several):
@@ -190,7 +190,7 @@ def test_list_offers_only_trajectories_with_the_members_agreements(client, charl
     client.force_login(charlie)
     response = client.get(LIST_URL)
     trajecten = list(response.context["filter"].form.fields["traject"].queryset)
-    assert trajecten == [several["zonder"].traject]
+    assert trajecten == [several["unreported"].traject]
     assert other not in trajecten
 
 

@@ -91,8 +91,8 @@ def test_member_filters_opens_an_agreement_and_reports_a_delay(
     check_page(page, "5-fout-in-formulier")
 
     page.get_by_label("Toelichting").fill("De commentaarronde duurde langer.")
-    verwacht = datetime.date(datetime.date.today().year + 1, 12, 31)
-    page.get_by_label("Nieuwe verwachte datum").fill(verwacht.isoformat())
+    expected_date = datetime.date(datetime.date.today().year + 1, 12, 31)
+    page.get_by_label("Nieuwe verwachte datum").fill(expected_date.isoformat())
     page.get_by_role("button", name="Voortgang toevoegen").click()
 
     expect(page.get_by_text("Uw voortgangsupdate is toegevoegd aan de tijdlijn.")).to_be_visible()
@@ -100,7 +100,7 @@ def test_member_filters_opens_an_agreement_and_reports_a_delay(
     expect(first).to_contain_text("Loopt met vertraging")
     expect(first).to_contain_text("De standaard komt een jaar later.")
     expect(first).to_contain_text("Gemeld door Test Alice namens NHG")
-    expect(first).to_contain_text(f"31 december {verwacht.year}")
+    expect(first).to_contain_text(f"31 december {expected_date.year}")
     check_page(page, "6-update-toegevoegd")
     assert afspraak.voortgangsupdates.count() == 2
 

@@ -42,16 +42,16 @@ def test_list_shows_every_trajectory_with_its_phase(request, client, dvt, afspra
 
 def test_phase_steps_mark_done_current_and_coming(dvt):
     dvt = Traject.objects.prefetch_related("faseperiodes").get()
-    steps = dvt.fase_stappen(on=datetime.date(2020, 1, 1))
-    assert [s["toestand"] for s in steps] == ["afgerond", "huidig", "komend", "komend"]
-    steps = dvt.fase_stappen(on=datetime.date(2017, 1, 1))
-    assert [s["toestand"] for s in steps] == ["komend"] * 4
+    steps = dvt.fase_steps(on=datetime.date(2020, 1, 1))
+    assert [s["state"] for s in steps] == ["afgerond", "huidig", "komend", "komend"]
+    steps = dvt.fase_steps(on=datetime.date(2017, 1, 1))
+    assert [s["state"] for s in steps] == ["komend"] * 4
 
 
 def test_closed_trajectory_has_all_phases_behind_it(db):
     traject = TrajectFactory(afsluiting=Traject.Afsluiting.AFGEROND)
     FaseperiodeFactory(traject=traject, fase=Faseperiode.Fase.SCREENING)
-    assert [s["toestand"] for s in traject.fase_stappen()] == ["afgerond"] * 4
+    assert [s["state"] for s in traject.fase_steps()] == ["afgerond"] * 4
 
 
 @pytest.mark.parametrize("count", [3, 30])
@@ -81,7 +81,7 @@ def test_detail_unknown_slug_is_not_found(client, alice, dvt):
 
 
 @pytest.fixture
-def traject_met_voortgang(afspraak, dvt, nhg, zn):
+def traject_with_voortgang(afspraak, dvt, nhg, zn):
     VoortgangsupdateFactory(
         verbeterafspraak=afspraak,
         peildatum=datetime.date(2023, 10, 1),
@@ -100,8 +100,8 @@ def traject_met_voortgang(afspraak, dvt, nhg, zn):
     return dvt
 
 
-def test_detail_shows_phases_agreements_by_theme_and_reports(client, alice, traject_met_voortgang):
-    dvt = traject_met_voortgang
+def test_detail_shows_phases_agreements_by_theme_and_reports(client, alice, traject_with_voortgang):
+    dvt = traject_with_voortgang
     client.force_login(alice)
     response = client.get(detail_url(dvt))
     assert response.status_code == 200
@@ -118,9 +118,9 @@ def test_detail_shows_phases_agreements_by_theme_and_reports(client, alice, traj
     assert "ZN werkt eraan." not in text
 
 
-def test_detail_shows_staff_every_progress_text(client, staff, traject_met_voortgang):
+def test_detail_shows_staff_every_progress_text(client, staff, traject_with_voortgang):
     client.force_login(staff)
-    text = client.get(detail_url(traject_met_voortgang)).text
+    text = client.get(detail_url(traject_with_voortgang)).text
     assert "ZN werkt eraan." in text
     assert "Het loopt uit bij NHG." in text
 
