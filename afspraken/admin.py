@@ -11,11 +11,20 @@ from .models import Lidmaatschap, Partij, Status, Verbeterafspraak, Voortgangsup
 
 
 class LidmaatschapInline(admin.TabularInline):
+    """A party's members. A membership is added or removed, never changed to another user,
+    so existing rows are read-only, which also spares a user lookup per row."""
+
     model = Lidmaatschap
     fields = ["user", "created_at"]
     readonly_fields = ["created_at"]
     autocomplete_fields = ["user"]
     extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("partij", "user")
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Partij)
@@ -61,7 +70,8 @@ class VoortgangsupdateInline(admin.StackedInline):
     ordering = ["-peildatum", "-created_at", "-pk"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("partij", "auteur")
+        # The agreement too: each row's title (its __str__) names it.
+        return super().get_queryset(request).select_related("verbeterafspraak", "partij", "auteur")
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -7,12 +7,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from afspraken.models import Status, Verbeterafspraak, Voortgangsupdate
+from afspraken.models import Partij, Status, Verbeterafspraak, Voortgangsupdate
 from rapportages.models import Editie, Rapportage
 from tests.factories import (
     FaseperiodeFactory,
+    LidmaatschapFactory,
     PartijFactory,
     TrajectFactory,
+    UserFactory,
     VerbeterafspraakFactory,
     VoortgangsupdateFactory,
 )
@@ -265,3 +267,59 @@ def test_admin_speaks_dutch_in_strings_new_to_django_6_1(client, staff):
     content = client.get(admin_url(Traject, "add")).content.decode()
     assert "- Maak een keuze -" in content
     assert "Select an option" not in content
+
+
+def test_admin_change_pages_query_count_does_not_grow_with_inline_rows(
+    client, staff, afspraak, nhg, dvt
+):
+    client.force_login(staff)
+    urls = [
+        admin_url(Partij, "change", nhg.pk),
+        admin_url(Verbeterafspraak, "change", afspraak.pk),
+        admin_url(Traject, "change", dvt.pk),
+    ]
+
+    def count_queries():
+        counts = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(url).status_code == 200
+            counts.append(len(ctx.captured_queries))
+        return counts
+
+    for _ in range(2):
+        LidmaatschapFactory(partij=nhg)
+        VoortgangsupdateFactory(verbeterafspraak=afspraak)
+        VerbeterafspraakFactory(traject=dvt, thema=afspraak.thema, regiehouder=nhg)
+    count_queries()  # warm up the content-type cache
+    few = count_queries()
+    for _ in range(10):
+        LidmaatschapFactory(partij=nhg)
+        VoortgangsupdateFactory(verbeterafspraak=afspraak)
+        VerbeterafspraakFactory(traject=dvt, thema=afspraak.thema, regiehouder=nhg)
+    assert count_queries() == few
+
+
+def test_staff_adds_and_removes_party_members(client, staff, nhg, alice):
+    client.force_login(staff)
+    newcomer = UserFactory(username="nieuw")
+    membership = alice.lidmaatschappen.get()
+    response = client.post(
+        admin_url(Partij, "change", nhg.pk),
+        {
+            "naam": nhg.naam,
+            "afkorting": nhg.afkorting,
+            "soort": nhg.soort,
+            "lidmaatschappen-TOTAL_FORMS": "2",
+            "lidmaatschappen-INITIAL_FORMS": "1",
+            "lidmaatschappen-0-id": membership.pk,
+            "lidmaatschappen-0-partij": nhg.pk,
+            "lidmaatschappen-0-DELETE": "on",
+            "lidmaatschappen-1-partij": nhg.pk,
+            "lidmaatschappen-1-user": newcomer.pk,
+        },
+    )
+    assert response.status_code == 302, response.context["errors"]
+    assert [u.username for u in nhg.leden.all()] == ["nieuw"]
+    # The audit trail keeps the removed membership.
+    assert nhg.lidmaatschappen.model.history.filter(user=alice, history_type="-").exists()
