@@ -7,7 +7,7 @@ from trajecten.models import Thema, Traject
 
 from .models import Partij, Status, Verbeterafspraak, Voortgangsupdate, partij_ids_for
 
-GEEN_STATUS = "geen"
+NO_STATUS = "geen"
 
 
 def _visible(request):
@@ -32,13 +32,13 @@ def partijen(request):
 
 def thema_choices(request) -> list[tuple[str, str]]:
     # Theme names repeat across trajectories ("Diagnostiek"); one choice per name.
-    namen = (
+    names = (
         Thema.objects.filter(pk__in=_visible(request).values("thema"))
         .order_by("naam")
         .values_list("naam", flat=True)
         .distinct()
     )
-    return [(naam, naam) for naam in namen]
+    return [(name, name) for name in names]
 
 
 class VerbeterafspraakFilter(django_filters.FilterSet):
@@ -53,7 +53,7 @@ class VerbeterafspraakFilter(django_filters.FilterSet):
     )
     status = django_filters.ChoiceFilter(
         label="Status",
-        choices=[(GEEN_STATUS, "Nog geen voortgang"), *Status.choices],
+        choices=[(NO_STATUS, "Nog geen voortgang"), *Status.choices],
         method="filter_status",
         empty_label="Alle statussen",
     )
@@ -95,7 +95,7 @@ class VerbeterafspraakFilter(django_filters.FilterSet):
                 queryset = self.filters[name].filter(queryset, value)
         if data.get("rol") and not data.get("partij"):
             queryset = self.filter_partij(queryset, "rol", None)
-        self.qs_zonder_status = queryset
+        self.qs_without_status = queryset
         return self.filters["status"].filter(queryset, data.get("status"))
 
     def filter_q(self, queryset, name, value):
@@ -112,7 +112,7 @@ class VerbeterafspraakFilter(django_filters.FilterSet):
         return queryset.filter(thema__naam=value)
 
     def filter_status(self, queryset, name, value):
-        if value == GEEN_STATUS:
+        if value == NO_STATUS:
             return queryset.filter(status_code__isnull=True)
         return queryset.filter(status_code=value)
 

@@ -9,13 +9,13 @@ from .models import Partij, Verbeterafspraak, Voortgangsupdate
 class UpdateConflict(Exception):
     """Someone recorded an update after the form was opened; the new one is not saved."""
 
-    def __init__(self, nieuwe_updates: list[Voortgangsupdate]):
+    def __init__(self, newer_updates: list[Voortgangsupdate]):
         super().__init__("Er is intussen een nieuwe voortgangsupdate vastgelegd.")
-        self.nieuwe_updates = nieuwe_updates
+        self.newer_updates = newer_updates
 
     @property
     def latest_pk(self) -> int:
-        return max(update.pk for update in self.nieuwe_updates)
+        return max(update.pk for update in self.newer_updates)
 
 
 def rapporteer_voortgang(

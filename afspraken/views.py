@@ -6,7 +6,7 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from .filters import GEEN_STATUS, VerbeterafspraakFilter
+from .filters import NO_STATUS, VerbeterafspraakFilter
 from .forms import VoortgangsupdateForm
 from .models import Status, Verbeterafspraak, partij_ids_for
 from .services import UpdateConflict, rapporteer_voortgang
@@ -47,7 +47,7 @@ def afspraak_list(request):
             "page": page,
             "status_counts": _status_counts(filterset, request.GET),
             "query": _without_page(request.GET),
-            "filters_actief": any(value for key, value in request.GET.items() if key != "pagina"),
+            "filters_active": any(value for key, value in request.GET.items() if key != "pagina"),
         },
     )
 
@@ -62,11 +62,11 @@ def _status_counts(filterset, params) -> list[dict]:
     """Per status, how many agreements the other filters leave, and a link that picks it."""
     if not filterset.is_valid():
         return []
-    rows = filterset.qs_zonder_status.order_by().values("status_code").annotate(aantal=Count("pk"))
-    totals = {row["status_code"] or GEEN_STATUS: row["aantal"] for row in rows}
+    rows = filterset.qs_without_status.order_by().values("status_code").annotate(count=Count("pk"))
+    totals = {row["status_code"] or NO_STATUS: row["count"] for row in rows}
     chosen = params.get("status", "")
     counts = []
-    for code, label in [*Status.choices, (GEEN_STATUS, "Nog geen voortgang")]:
+    for code, label in [*Status.choices, (NO_STATUS, "Nog geen voortgang")]:
         query = params.copy()
         query.pop("pagina", None)
         query["status"] = "" if code == chosen else code
@@ -74,8 +74,8 @@ def _status_counts(filterset, params) -> list[dict]:
             {
                 "code": code,
                 "label": label,
-                "aantal": totals.get(code, 0),
-                "gekozen": code == chosen,
+                "count": totals.get(code, 0),
+                "chosen": code == chosen,
                 "query": query.urlencode(),
             }
         )
@@ -133,13 +133,13 @@ def afspraak_detail(request, pk):
 
 
 def _conflict_message(conflict: UpdateConflict, user) -> str:
-    beschrijvingen = []
-    for update in conflict.nieuwe_updates:
-        wie = "uzelf" if update.auteur_id == user.pk else _display_name(update.auteur)
-        beschrijvingen.append(f"‘{update.get_status_display()}’ door {wie}")
+    descriptions = []
+    for update in conflict.newer_updates:
+        who = "uzelf" if update.auteur_id == user.pk else _display_name(update.auteur)
+        descriptions.append(f"‘{update.get_status_display()}’ door {who}")
     return (
         "Terwijl u dit formulier invulde, is er een voortgangsupdate vastgelegd ("
-        + "; ".join(beschrijvingen)
+        + "; ".join(descriptions)
         + "). Bekijk die in de tijdlijn hieronder, pas zo nodig uw status of tekst aan en "
         "verstuur opnieuw."
     )

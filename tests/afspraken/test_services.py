@@ -41,7 +41,7 @@ def test_report_crossing_another_is_refused(afspraak, alice, bob):
     first = report(afspraak, bob)
     with pytest.raises(UpdateConflict) as conflict:
         report(afspraak, alice)
-    assert conflict.value.nieuwe_updates == [first]
+    assert conflict.value.newer_updates == [first]
     report(afspraak, alice, last_seen=first.pk)
     assert afspraak.voortgangsupdates.count() == 2
 

@@ -157,7 +157,7 @@ def test_list_filter_by_trajectory(client, alice, several):
 def test_list_counts_per_status_ignore_the_status_filter(client, alice, several):
     client.force_login(alice)
     response = client.get(LIST_URL, {"status": "vertraagd"})
-    counts = {t["code"]: t["aantal"] for t in response.context["status_counts"]}
+    counts = {t["code"]: t["count"] for t in response.context["status_counts"]}
     assert counts == {
         "niet_gestart": 0,
         "op_schema": 1,
@@ -167,7 +167,7 @@ def test_list_counts_per_status_ignore_the_status_filter(client, alice, several)
         "overgedragen": 0,
         "geen": 1,
     }
-    chosen = [t for t in response.context["status_counts"] if t["gekozen"]]
+    chosen = [t for t in response.context["status_counts"] if t["chosen"]]
     assert [t["code"] for t in chosen] == ["vertraagd"]
 
 
