@@ -22,17 +22,16 @@ class VersieForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if "versie" in self.fields:
             self.fields["versie"].widget = forms.HiddenInput()
-            # A post without a version (a script, not the admin page) is saved unchecked.
-            self.fields["versie"].required = False
+            # A new row starts at the model's default; a change must say what it changes.
+            self.fields["versie"].required = self.instance.pk is not None
 
     def clean(self):
         cleaned = super().clean()
         if "versie" not in self.fields:
             return cleaned
-        if cleaned.get("versie") is None:
+        if self.instance.pk is None or cleaned.get("versie") is None:
+            # A new row keeps the model's default; a missing version is a field error.
             cleaned["versie"] = self.instance.versie
-            return cleaned
-        if self.instance.pk is None:
             return cleaned
         model = type(self.instance)
         current = (

@@ -172,14 +172,17 @@ def test_audit_trail_is_read_only(client, staff, afspraak):
     assert client.post(url, {}).status_code == 403
 
 
-def test_a_post_without_a_version_is_saved(client, staff, afspraak):
+def test_a_change_without_a_version_is_refused(client, staff, afspraak):
+    # Otherwise a script, or a form from before versions existed, would overwrite unchecked.
     client.force_login(staff)
     data = post_data(client.get(change_url(afspraak)))
     del data["versie"]
     data["titel"] = "Zonder versie"
-    assert client.post(change_url(afspraak), data).status_code == 302
+    response = client.post(change_url(afspraak), data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["versie"]
     afspraak.refresh_from_db()
-    assert afspraak.titel == "Zonder versie"
+    assert afspraak.titel == "Voorkom onnodige verwijzing"
 
 
 def test_adding_a_trajectory_in_the_admin_starts_at_version_1(client, staff):
