@@ -1,5 +1,9 @@
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
+
+from rapportages.models import Rapportage
 
 from .models import Status, Verbeterafspraak, Voortgangsupdate
 
@@ -30,6 +34,7 @@ class VoortgangsupdateForm(forms.ModelForm):
 
     def __init__(self, *args, afspraak: Verbeterafspraak, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.afspraak = afspraak
         self.instance.verbeterafspraak = afspraak
         self.fields["status"].choices = Status.choices
         self.fields["status"].initial = afspraak.status_op()  # most updates keep the status
@@ -57,6 +62,27 @@ class VoortgangsupdateForm(forms.ModelForm):
         peildatum = self.cleaned_data["peildatum"]
         if peildatum > timezone.localdate():
             raise forms.ValidationError("De peildatum kan niet in de toekomst liggen.")
+        # A report dated before the newest one would slip into the middle of the timeline and
+        # change what a later entry means; a correction is a new report at today's date.
+        newest = max((u.peildatum for u in self.afspraak.voortgangsupdates.all()), default=None)
+        if newest and peildatum < newest:
+            raise forms.ValidationError(
+                f"De peildatum ligt vóór de laatste melding ({_long(newest)}). Een nieuwe "
+                "melding kan niet terug in de tijd; klopt een eerdere melding niet, meld dan de "
+                "juiste stand met de datum van vandaag."
+            )
+        published = (
+            Rapportage.objects.filter(status=Rapportage.Status.GEPUBLICEERD)
+            .filter(Q(traject=self.afspraak.traject_id) | Q(soort=Rapportage.Soort.IMPLEMENTATIE))
+            .order_by("-peildatum")
+            .first()
+        )
+        if published and peildatum <= published.peildatum:
+            raise forms.ValidationError(
+                f"‘{published.titel}’ is al gepubliceerd met de stand per "
+                f"{_long(published.peildatum)}. Kies een latere peildatum, zodat een "
+                "gepubliceerde rapportage klopt met de tijdlijn."
+            )
         return peildatum
 
     def clean(self):
@@ -83,3 +109,7 @@ class VoortgangsupdateForm(forms.ModelForm):
             # Only a delay has a new expected date; drop one left over from a changed choice.
             cleaned["verwachte_datum"] = None
         return cleaned
+
+
+def _long(date) -> str:
+    return date_format(date, "j F Y")

@@ -5,8 +5,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from afspraken.models import Status, Verbeterafspraak, Voortgangsupdate
+from rapportages.models import Rapportage
 from tests.factories import (
     PartijFactory,
+    RapportageFactory,
     ThemaFactory,
     TrajectFactory,
     VerbeterafspraakFactory,
@@ -425,6 +427,41 @@ def test_peildatum_cannot_be_in_the_future(client, alice, afspraak):
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     response = client.post(detail_url(afspraak), update_data(afspraak, peildatum=tomorrow))
     assert "peildatum" in response.context["form"].errors
+
+
+def test_peildatum_cannot_go_back_before_the_newest_update(client, alice, afspraak):
+    VoortgangsupdateFactory(verbeterafspraak=afspraak, peildatum=datetime.date(2023, 10, 1))
+    client.force_login(alice)
+    response = client.post(
+        detail_url(afspraak), update_data(afspraak, peildatum="2022-10-15", status="afgerond")
+    )
+    assert response.status_code == 200
+    assert (
+        "vóór de laatste melding (1 oktober 2023)"
+        in response.context["form"].errors["peildatum"][0]
+    )
+    assert afspraak.voortgangsupdates.count() == 1
+    # The same peildatum is fine: that is a correction of the newest report.
+    response = client.post(detail_url(afspraak), update_data(afspraak, peildatum="2023-10-01"))
+    assert response.status_code == 302
+
+
+def test_peildatum_must_follow_a_published_report(client, alice, afspraak):
+    RapportageFactory(
+        traject=afspraak.traject,
+        jaar=2022,
+        peildatum=datetime.date(2022, 11, 1),
+        status=Rapportage.Status.GEPUBLICEERD,
+    )
+    client.force_login(alice)
+    response = client.post(detail_url(afspraak), update_data(afspraak, peildatum="2022-11-01"))
+    assert (
+        "is al gepubliceerd met de stand per 1 november 2022"
+        in (response.context["form"].errors["peildatum"][0])
+    )
+    assert not afspraak.voortgangsupdates.exists()
+    response = client.post(detail_url(afspraak), update_data(afspraak, peildatum="2022-11-02"))
+    assert response.status_code == 302
 
 
 def test_typed_markup_cannot_run_in_the_timeline(client, alice, afspraak):
