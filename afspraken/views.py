@@ -94,7 +94,7 @@ def afspraak_detail(request, pk):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                rapporteer_voortgang(
+                update = rapporteer_voortgang(
                     afspraak=afspraak,
                     user=request.user,
                     status=data["status"],
@@ -116,7 +116,9 @@ def afspraak_detail(request, pk):
                 status = 409
             else:
                 messages.success(request, "Uw voortgangsupdate is toegevoegd aan de tijdlijn.")
-                return redirect(afspraak)
+                # To the new entry: the form posts to #voortgang-melden, and a browser would
+                # keep that fragment, showing an empty form as if the text were lost.
+                return redirect(f"{afspraak.get_absolute_url()}#update-{update.pk}")
     elif can_report:
         form = VoortgangsupdateForm(afspraak=afspraak, user=request.user)
     return render(

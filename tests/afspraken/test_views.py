@@ -325,8 +325,8 @@ def test_member_adds_an_update(client, alice, afspraak, nhg):
     client.force_login(alice)
     response = client.post(detail_url(afspraak), update_data(afspraak))
     assert response.status_code == 302
-    assert response.url == detail_url(afspraak)
     update = afspraak.voortgangsupdates.get()
+    assert response.url == f"{detail_url(afspraak)}#update-{update.pk}"  # the new entry
     assert update.status == Status.OP_SCHEMA
     assert update.auteur == alice
     assert update.partij == nhg
