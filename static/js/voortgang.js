@@ -23,3 +23,11 @@
   });
   update();
 })();
+// After a refused submit, put keyboard focus on the summary of what to fix, so that the next
+// Tab leads to the first error rather than back to the top of the page.
+(function () {
+  "use strict";
+  var summary = document.querySelector(".foutsamenvatting");
+  // After load: the browser's scroll to the #voortgang-melden fragment comes first.
+  if (summary) { window.addEventListener("load", function () { summary.focus(); }); }
+})();

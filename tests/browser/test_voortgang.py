@@ -82,6 +82,7 @@ def test_member_filters_opens_an_agreement_and_reports_a_delay(
     page.get_by_role("button", name="Voortgang toevoegen").click()
     summary = page.get_by_role("alert")
     expect(summary).to_contain_text("Uw melding is nog niet opgeslagen.")
+    expect(summary).to_be_focused()  # a keyboard user continues from the errors
     expect(summary.get_by_role("link", name="Toelichting: Licht toe waarom")).to_be_visible()
     error = page.get_by_text("Licht toe waarom de afspraak vertraagd is.", exact=True)
     expect(error).to_be_visible()
