@@ -204,8 +204,10 @@ def _traject_form(**overrides):
 
 def test_staff_enters_a_new_trajectory_with_phases_and_themes(client, staff):
     client.force_login(staff)
-    response = client.post(admin_url(Traject, "add"), _traject_form())
-    assert response.status_code == 302, response.context["adminform"].form.errors
+    response = client.post(admin_url(Traject, "add"), _traject_form(), follow=True)
+    assert response.redirect_chain, response.context["adminform"].form.errors
+    # Not Django's "De traject ...": traject is a het-word.
+    assert "Hartfalen</a>’ (traject) is toegevoegd." in response.text
     traject = Traject.objects.get(slug="hartfalen")
     assert [p.fase for p in traject.faseperiodes.all()] == ["screening", "verdieping"]
     assert [t.naam for t in traject.themas.all()] == ["Diagnostiek", "Behandeling"]
