@@ -9,6 +9,7 @@ import mimetypes
 import posixpath
 from urllib.parse import unquote, urlsplit
 
+import pydyf
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
@@ -19,6 +20,26 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .content import ReportContent
 from .models import Editie
+
+
+def _page_references(pdf: pydyf.PDF) -> tuple[bytes, ...]:
+    """pydyf's `PDF.page_references`, rebuilt only when a page has been added.
+
+    pydyf 0.13 builds the tuple of all page references anew on every access, and WeasyPrint's
+    PDF/UA tagging reads it once per tagged element, which makes a tagged PDF quadratic in its
+    page count (a quarter of the time of a 600-page report went here). The cache is keyed on the
+    number of pages, so it is never stale, and lives on the PDF object, so it ends with it.
+    """
+    kids = pdf.pages["Kids"]
+    cached = pdf.__dict__.get("_page_references_cache")
+    if cached is None or cached[0] != len(kids):
+        cached = (len(kids), _uncached_page_references.fget(pdf))
+        pdf.__dict__["_page_references_cache"] = cached
+    return cached[1]
+
+
+_uncached_page_references = pydyf.PDF.page_references
+pydyf.PDF.page_references = property(_page_references)
 
 TEMPLATE = "rapportages/rapportage_document.html"
 PDF_VARIANT = "pdf/ua-1"

@@ -2,9 +2,11 @@
 
 import io
 
+import pydyf
 import pytest
 from pypdf import PdfReader
 
+from rapportages import rendering
 from rapportages.content import build_content
 from rapportages.rendering import StaticURLFetcher, portal_url, render_html, render_pdf
 from rapportages.services import publiceer_rapportage
@@ -118,3 +120,15 @@ def test_the_pdf_renderer_reads_our_static_files_and_data_urls():
     assert css.content_type == "text/css"
     assert b"@page" in css.read()
     assert data.read() == b"hallo"
+
+
+def test_cached_page_references_match_pydyf_and_follow_new_pages():
+    pdf = pydyf.PDF()
+    for _ in range(3):
+        pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
+    first = pdf.page_references
+    assert first == rendering._uncached_page_references.fget(pdf)
+    assert pdf.page_references is first  # not rebuilt while no page is added
+    pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
+    assert pdf.page_references == rendering._uncached_page_references.fget(pdf)
+    assert len(pdf.page_references) == 4
