@@ -140,9 +140,21 @@ class PartijFilter(admin.SimpleListFilter):
         return queryset
 
 
+class VerbeterafspraakForm(VersieForm):
+    def clean(self):
+        cleaned = super().clean()
+        regiehouder = cleaned.get("regiehouder")
+        if regiehouder and regiehouder in (cleaned.get("betrokken_partijen") or []):
+            self.add_error(
+                "betrokken_partijen",
+                f"{regiehouder} is al regiehouder; kies hier alleen de andere betrokken partijen.",
+            )
+        return cleaned
+
+
 @admin.register(Verbeterafspraak)
 class VerbeterafspraakAdmin(HistoryAdmin):
-    form = VersieForm
+    form = VerbeterafspraakForm
     list_display = [
         "nummer",
         "titel",

@@ -228,6 +228,29 @@ def test_admin_shows_overlapping_phases_as_a_dutch_error_and_keeps_the_input(cli
     assert 'value="Diagnostiek"' in content  # nothing typed is lost
 
 
+def test_regiehouder_is_not_also_chosen_as_betrokken_partij(client, staff, dvt, diagnostiek, nhg):
+    client.force_login(staff)
+    response = client.post(
+        admin_url(Verbeterafspraak, "add"),
+        {
+            "traject": dvt.pk,
+            "thema": diagnostiek.pk,
+            "nummer": "8",
+            "titel": "Meet de doorlooptijd",
+            "regiehouder": nhg.pk,
+            "betrokken_partijen": [nhg.pk],
+            "streefjaar": "2026",
+            "voortgangsupdates-TOTAL_FORMS": "0",
+            "voortgangsupdates-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["betrokken_partijen"] == [
+        "NHG is al regiehouder; kies hier alleen de andere betrokken partijen."
+    ]
+    assert not Verbeterafspraak.objects.exists()
+
+
 def test_staff_adds_an_agreement_and_an_update_in_the_admin(
     client, staff, dvt, diagnostiek, nhg, niv
 ):
