@@ -72,7 +72,7 @@ class VoortgangsupdateForm(forms.ModelForm):
                 "juiste stand met de datum van vandaag."
             )
         published = (
-            Rapportage.objects.filter(status=Rapportage.Status.GEPUBLICEERD)
+            Rapportage.objects.published()
             .filter(Q(traject=self.afspraak.traject_id) | Q(soort=Rapportage.Soort.IMPLEMENTATIE))
             .order_by("-peildatum")
             .first()

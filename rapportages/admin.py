@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils import timezone
 from django.utils.html import format_html
 
 from portal.history import HistoryAdmin
@@ -35,14 +36,38 @@ class EditieInline(admin.TabularInline):
         )
 
 
+class PublishedFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [("concept", "Concept"), ("gepubliceerd", "Gepubliceerd")]
+
+    def queryset(self, request, queryset):
+        published = Rapportage.objects.published()
+        if self.value() == "gepubliceerd":
+            return queryset.filter(pk__in=published.values("pk"))
+        if self.value() == "concept":
+            return queryset.exclude(pk__in=published.values("pk"))
+        return queryset
+
+
 @admin.register(Rapportage)
 class RapportageAdmin(HistoryAdmin):
-    list_display = ["titel", "soort", "traject", "jaar", "peildatum", "status", "concept_link"]
+    list_display = [
+        "titel",
+        "soort",
+        "traject",
+        "jaar",
+        "peildatum",
+        "publication_status",
+        "concept_link",
+    ]
     list_select_related = ["traject"]
-    list_filter = ["soort", "jaar", "status", "traject"]
+    list_filter = ["soort", "jaar", PublishedFilter, "traject"]
     search_fields = ["titel", "traject__naam"]
     autocomplete_fields = ["traject"]
-    readonly_fields = ["status", "concept_link"]
+    readonly_fields = ["publication_status", "concept_link"]
     fieldsets = [
         (
             None,
@@ -53,7 +78,7 @@ class RapportageAdmin(HistoryAdmin):
                     "jaar",
                     "titel",
                     "peildatum",
-                    "status",
+                    "publication_status",
                     "concept_link",
                 ]
             },
@@ -61,6 +86,19 @@ class RapportageAdmin(HistoryAdmin):
         ("Teksten", {"fields": ["inleiding", "vervolg"]}),
     ]
     inlines = [EditieInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_latest_editie()
+
+    @admin.display(description="status", ordering="latest_published_at")
+    def publication_status(self, rapportage):
+        published_at = getattr(rapportage, "latest_published_at", None)
+        if published_at is None:
+            return "Concept"
+        nummer = rapportage.latest_editie_nummer
+        return f"Gepubliceerd op {timezone.localtime(published_at):%d-%m-%Y}" + (
+            f" (editie {nummer})" if nummer > 1 else ""
+        )
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -15,6 +15,10 @@ class RapportageQuerySet(models.QuerySet):
         """Reports the user may open: all for staff, else only those with a published edition."""
         if user.is_authenticated and user.is_staff:
             return self.all()
+        return self.published()
+
+    def published(self):
+        """Reports with at least one published edition; the others are concepts."""
         return self.filter(pk__in=Editie.objects.values("rapportage"))
 
     def with_latest_editie(self):
@@ -37,10 +41,6 @@ class Rapportage(models.Model):
         TRAJECT = "traject", "Voortgangsrapportage traject"
         IMPLEMENTATIE = "implementatie", "Voortgangsrapportage implementatiefase"
 
-    class Status(models.TextChoices):
-        CONCEPT = "concept", "Concept"
-        GEPUBLICEERD = "gepubliceerd", "Gepubliceerd"
-
     soort = models.CharField("soort", max_length=20, choices=Soort, default=Soort.TRAJECT)
     traject = models.ForeignKey(
         Traject,
@@ -62,7 +62,6 @@ class Rapportage(models.Model):
         blank=True,
         help_text="Slottekst: wat er nu gebeurt en wanneer de volgende rapportage verschijnt.",
     )
-    status = models.CharField("status", max_length=20, choices=Status, default=Status.CONCEPT)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

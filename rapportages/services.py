@@ -38,7 +38,4 @@ def publiceer_rapportage(
     editie.html_sha256 = Editie.checksum(editie.html)
     editie.pdf_sha256 = Editie.checksum(editie.pdf)
     editie.save()
-    if rapportage.status != Rapportage.Status.GEPUBLICEERD:
-        rapportage.status = Rapportage.Status.GEPUBLICEERD
-        rapportage.save(update_fields=["status", "updated_at"])
     return editie

@@ -6,7 +6,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from afspraken.models import Lidmaatschap, Partij, Status, Verbeterafspraak, Voortgangsupdate
-from rapportages.models import Rapportage
+from rapportages.models import Editie, Rapportage
 from trajecten.models import Faseperiode, Thema, Traject
 
 
@@ -115,3 +115,20 @@ class RapportageFactory(factory.django.DjangoModelFactory):
     peildatum = datetime.date(2022, 11, 1)
     inleiding = "Dit is de inleiding."
     vervolg = "De volgende rapportage verschijnt in het najaar van 2023."
+
+
+class EditieFactory(factory.django.DjangoModelFactory):
+    """A stored edition with stand-in documents: real ones come from publiceer_rapportage,
+    which renders a PDF and takes a second or more."""
+
+    class Meta:
+        model = Editie
+
+    rapportage = factory.SubFactory(RapportageFactory)
+    nummer = 1
+    titel = factory.LazyAttribute(lambda o: o.rapportage.titel)
+    peildatum = factory.LazyAttribute(lambda o: o.rapportage.peildatum)
+    html = factory.LazyAttribute(lambda o: f"<h1>{o.titel}</h1>")
+    pdf = b"%PDF-1.7"
+    html_sha256 = factory.LazyAttribute(lambda o: Editie.checksum(o.html))
+    pdf_sha256 = factory.LazyAttribute(lambda o: Editie.checksum(o.pdf))

@@ -8,8 +8,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from afspraken.models import Partij, Status, Verbeterafspraak, Voortgangsupdate
-from rapportages.models import Editie, Rapportage
+from rapportages.models import Rapportage
 from tests.factories import (
+    EditieFactory,
     FaseperiodeFactory,
     LidmaatschapFactory,
     PartijFactory,
@@ -42,17 +43,8 @@ def demo(db):
     One edition is stored directly, so that the first report's page shows its editions inline.
     """
     load_demo(publish=False)
-    rapportage = Rapportage.objects.order_by("pk").first()
-    html, pdf = f"<h1>{rapportage.titel}</h1>", b"%PDF-1.7"
-    Editie.objects.create(
-        rapportage=rapportage,
-        nummer=1,
-        titel=rapportage.titel,
-        peildatum=rapportage.peildatum,
-        html=html,
-        pdf=pdf,
-        html_sha256=Editie.checksum(html),
-        pdf_sha256=Editie.checksum(pdf),
+    EditieFactory(
+        rapportage=Rapportage.objects.order_by("pk").first(),
         published_by=get_user_model().objects.get(username="redactie"),
     )
 
@@ -348,3 +340,13 @@ def test_staff_adds_and_removes_party_members(client, staff, nhg, alice):
     assert [u.username for u in nhg.leden.all()] == ["nieuw"]
     # The audit trail keeps the removed membership.
     assert nhg.lidmaatschappen.model.history.filter(user=alice, history_type="-").exists()
+
+
+def test_report_status_follows_its_editions(client, staff, demo):
+    client.force_login(staff)
+    url = admin_url(Rapportage, "changelist")
+    published = client.get(url, {"status": "gepubliceerd"}).context["cl"].result_list
+    assert list(published) == [Rapportage.objects.order_by("pk").first()]
+    concepts = client.get(url, {"status": "concept"}).context["cl"].result_list
+    assert len(concepts) == Rapportage.objects.count() - 1
+    assert "Gepubliceerd op" in client.get(url).text

@@ -52,9 +52,7 @@ def traject_detail(request, slug):
     themas = [thema for thema in traject.themas.all() if by_thema[thema.pk]]
     for thema in themas:
         thema.afspraken = by_thema[thema.pk]
-    rapportages = Rapportage.objects.filter(
-        traject=traject, status=Rapportage.Status.GEPUBLICEERD
-    ).order_by("-jaar")
+    rapportages = Rapportage.objects.published().filter(traject=traject).order_by("-jaar")
     return render(
         request,
         "trajecten/traject_detail.html",

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from afspraken.models import Status, Verbeterafspraak, Voortgangsupdate
-from rapportages.models import Rapportage
+from rapportages.services import publiceer_rapportage
 from tests.factories import (
     PartijFactory,
     RapportageFactory,
@@ -446,13 +446,17 @@ def test_peildatum_cannot_go_back_before_the_newest_update(client, alice, afspra
     assert response.status_code == 302
 
 
-def test_peildatum_must_follow_a_published_report(client, alice, afspraak):
-    RapportageFactory(
-        traject=afspraak.traject,
-        jaar=2022,
-        peildatum=datetime.date(2022, 11, 1),
-        status=Rapportage.Status.GEPUBLICEERD,
+def test_peildatum_must_follow_a_published_report(client, alice, staff, afspraak):
+    rapportage = RapportageFactory(
+        traject=afspraak.traject, jaar=2022, peildatum=datetime.date(2022, 11, 1)
     )
+    client.force_login(alice)
+    # A concept does not hold the timeline back.
+    response = client.post(detail_url(afspraak), update_data(afspraak, peildatum="2022-11-01"))
+    assert response.status_code == 302
+    afspraak.voortgangsupdates.all().delete()
+
+    publiceer_rapportage(rapportage=rapportage, user=staff)
     client.force_login(alice)
     response = client.post(detail_url(afspraak), update_data(afspraak, peildatum="2022-11-01"))
     assert (

@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from afspraken.models import Status
-from rapportages.models import Rapportage
 from tests.factories import (
+    EditieFactory,
     FaseperiodeFactory,
     RapportageFactory,
     ThemaFactory,
@@ -95,7 +95,7 @@ def traject_with_voortgang(afspraak, dvt, nhg, zn):
         traject=dvt, thema=behandeling, nummer=2, titel="Vergoed thuisbehandeling", regiehouder=zn
     )
     VoortgangsupdateFactory(verbeterafspraak=zn_afspraak, tekst="ZN werkt eraan.")
-    RapportageFactory(traject=dvt, jaar=2022, status=Rapportage.Status.GEPUBLICEERD)
+    EditieFactory(rapportage=RapportageFactory(traject=dvt, jaar=2022))
     RapportageFactory(traject=dvt, jaar=2023, titel="Concept 2023")
     return dvt
 
