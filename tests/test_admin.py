@@ -220,21 +220,30 @@ def test_admin_shows_overlapping_phases_as_a_dutch_error_and_keeps_the_input(cli
     assert 'value="Diagnostiek"' in content  # nothing typed is lost
 
 
+def _afspraak_form(traject, thema, regiehouder, betrokken, **overrides):
+    data = {
+        "traject": traject.pk,
+        "thema": thema.pk,
+        "nummer": "8",
+        "titel": "Meet de doorlooptijd",
+        "omschrijving": "",
+        "regiehouder": regiehouder.pk,
+        "betrokken_partijen": [p.pk for p in betrokken],
+        "streefjaar": "2026",
+        "streefwaarde": "",
+        "bron": "",
+        "bron_url": "",
+        "voortgangsupdates-TOTAL_FORMS": "0",
+        "voortgangsupdates-INITIAL_FORMS": "0",
+    }
+    data.update(overrides)
+    return data
+
+
 def test_regiehouder_is_not_also_chosen_as_betrokken_partij(client, staff, dvt, diagnostiek, nhg):
     client.force_login(staff)
     response = client.post(
-        admin_url(Verbeterafspraak, "add"),
-        {
-            "traject": dvt.pk,
-            "thema": diagnostiek.pk,
-            "nummer": "8",
-            "titel": "Meet de doorlooptijd",
-            "regiehouder": nhg.pk,
-            "betrokken_partijen": [nhg.pk],
-            "streefjaar": "2026",
-            "voortgangsupdates-TOTAL_FORMS": "0",
-            "voortgangsupdates-INITIAL_FORMS": "0",
-        },
+        admin_url(Verbeterafspraak, "add"), _afspraak_form(dvt, diagnostiek, nhg, [nhg])
     )
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["betrokken_partijen"] == [
@@ -249,27 +258,21 @@ def test_staff_adds_an_agreement_and_an_update_in_the_admin(
     client.force_login(staff)
     response = client.post(
         admin_url(Verbeterafspraak, "add"),
-        {
-            "traject": dvt.pk,
-            "thema": diagnostiek.pk,
-            "nummer": "8",
-            "titel": "Meet de doorlooptijd",
-            "omschrijving": "",
-            "regiehouder": nhg.pk,
-            "betrokken_partijen": [niv.pk],
-            "streefjaar": "2026",
-            "streefwaarde": "",
-            "bron": "",
-            "bron_url": "",
-            "voortgangsupdates-TOTAL_FORMS": "1",
-            "voortgangsupdates-INITIAL_FORMS": "0",
-            "voortgangsupdates-0-peildatum": "2025-10-01",
-            "voortgangsupdates-0-status": "niet_gestart",
-            "voortgangsupdates-0-tekst": "Nog niet begonnen.",
-            "voortgangsupdates-0-toelichting": "",
-            "voortgangsupdates-0-verwachte_datum": "",
-            "voortgangsupdates-0-partij": "",
-        },
+        _afspraak_form(
+            dvt,
+            diagnostiek,
+            nhg,
+            [niv],
+            **{
+                "voortgangsupdates-TOTAL_FORMS": "1",
+                "voortgangsupdates-0-peildatum": "2025-10-01",
+                "voortgangsupdates-0-status": "niet_gestart",
+                "voortgangsupdates-0-tekst": "Nog niet begonnen.",
+                "voortgangsupdates-0-toelichting": "",
+                "voortgangsupdates-0-verwachte_datum": "",
+                "voortgangsupdates-0-partij": "",
+            },
+        ),
     )
     assert response.status_code == 302
     afspraak = Verbeterafspraak.objects.get(traject=dvt, nummer=8)
