@@ -3,11 +3,20 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils import timezone
 
-from portal.history import HistoryAdmin
-from trajecten.admin import VersieForm, register_audit_trail
-from trajecten.models import Faseperiode, Thema
+from portal.core.history import HistoryAdmin, register_audit_trail
+from portal.core.versie import VersieForm
+from trajecten.admin import TrajectAdmin
+from trajecten.models import Faseperiode, Thema, Traject
 
-from .models import Lidmaatschap, Partij, Status, Verbeterafspraak, Voortgangsupdate
+from .models import (
+    STATUS_CHOICES,
+    Lidmaatschap,
+    Partij,
+    Verbeterafspraak,
+    Voortgangsupdate,
+    status_label,
+)
+from .services import rapporteer_voortgang
 
 
 class LidmaatschapInline(admin.TabularInline):
@@ -51,7 +60,9 @@ class ThemaChoiceField(forms.ModelChoiceField):
 
 
 class VoortgangsupdateInline(admin.StackedInline):
-    """The agreement's timeline. Existing updates are read-only: a correction is a new update."""
+    """The agreement's timeline. Stored updates are read-only and cannot be deleted: a
+    correction is a new update, which `VerbeterafspraakAdmin.save_formset` adds through the
+    same service as the party pages."""
 
     model = Voortgangsupdate
     fields = [
@@ -67,7 +78,6 @@ class VoortgangsupdateInline(admin.StackedInline):
     readonly_fields = ["auteur", "created_at"]
     extra = 0
     can_delete = False
-    ordering = ["-peildatum", "-created_at", "-pk"]
 
     def get_queryset(self, request):
         # The agreement too: each row's title (its __str__) names it.
@@ -76,14 +86,16 @@ class VoortgangsupdateInline(admin.StackedInline):
     def has_change_permission(self, request, obj=None):
         return False
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "partij" and request.resolver_match.kwargs.get("object_id"):
-            # Offer only the parties involved in this agreement.
-            afspraak_id = request.resolver_match.kwargs["object_id"]
-            kwargs["queryset"] = Partij.objects.filter(
-                pk__in=Verbeterafspraak.objects.filter(pk=afspraak_id).values("regiehouder")
-            ) | Partij.objects.filter(betrokken_afspraken__pk=afspraak_id)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        partij = formset.form.base_fields["partij"]
+        # Only the parties of this agreement, each once; none yet on a new agreement.
+        partij.queryset = Partij.objects.of_afspraak(obj.pk) if obj else Partij.objects.none()
+        partij.empty_label = "Zorginstituut Nederland (geen partij)"
+        return formset
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -91,14 +103,11 @@ class StatusFilter(admin.SimpleListFilter):
     parameter_name = "status"
 
     def lookups(self, request, model_admin):
-        return [("geen", "Nog geen voortgang"), *Status.choices]
+        return STATUS_CHOICES
 
     def queryset(self, request, queryset):
-        value = self.value()
-        if value == "geen":
-            return queryset.filter(status_code__isnull=True)
-        if value in Status.values:
-            return queryset.filter(status_code=value)
+        if self.value() in dict(STATUS_CHOICES):
+            return queryset.filter(status_code=self.value())
         return queryset
 
 
@@ -188,6 +197,11 @@ class VerbeterafspraakAdmin(HistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_status_op()
 
+    def get_inlines(self, request, obj):
+        # Progress is reported on an agreement that exists: its trajectory and parties decide
+        # which dates and parties are allowed.
+        return self.inlines if obj is not None else []
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "thema":
             kwargs["queryset"] = Thema.objects.select_related("traject").order_by(
@@ -198,14 +212,28 @@ class VerbeterafspraakAdmin(HistoryAdmin):
 
     @admin.display(description="huidige status", ordering="status_code")
     def current_status(self, obj):
-        return Status(obj.status_code).label if obj.status_code else "Nog geen voortgang"
+        return status_label(obj.status_code)
 
     def save_formset(self, request, form, formset, change):
-        for update in formset.save(commit=False):
-            if isinstance(update, Voortgangsupdate) and update.auteur_id is None:
-                update.auteur = request.user
-            update.save()
-        formset.save_m2m()
+        if formset.model is not Voortgangsupdate:
+            return super().save_formset(request, form, formset, change)
+        # Oldest first, so that two new rows go in the timeline's order. The rows have passed
+        # the model's rules already; the service checks them again under its lock.
+        new = sorted(formset.save(commit=False), key=lambda update: update.peildatum)
+        for update in new:
+            rapporteer_voortgang(
+                afspraak=form.instance,
+                user=request.user,
+                status=update.status,
+                peildatum=update.peildatum,
+                tekst=update.tekst,
+                toelichting=update.toelichting,
+                verwachte_datum=update.verwachte_datum,
+                partij=update.partij,
+                last_seen=form.instance.voortgangsupdates.values_list("pk", flat=True)
+                .order_by("-pk")
+                .first(),
+            )
 
 
 @admin.register(Voortgangsupdate)
@@ -217,13 +245,54 @@ class VoortgangsupdateAdmin(HistoryAdmin):
     list_filter = ["status", "partij", "verbeterafspraak__traject"]
     date_hierarchy = "peildatum"
     search_fields = ["tekst", "verbeterafspraak__titel"]
-    ordering = ["-peildatum", "-created_at"]
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class VerbeterafspraakInline(admin.TabularInline):
+    """The trajectory's agreements at a glance; each is edited on its own page."""
+
+    model = Verbeterafspraak
+    fields = ["nummer", "titel", "thema", "regiehouder", "streefjaar"]
+    readonly_fields = fields
+    show_change_link = True
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("thema", "regiehouder")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class TrajectWithAfsprakenAdmin(TrajectAdmin):
+    """The trajectory admin of `trajecten`, with the trajectory's agreements listed."""
+
+    list_display = [*TrajectAdmin.list_display, "afspraken_count"]
+    inlines = [*TrajectAdmin.inlines, VerbeterafspraakInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(afspraken_count=Count("verbeterafspraken", distinct=True))
+        )
+
+    @admin.display(description="afspraken", ordering="afspraken_count")
+    def afspraken_count(self, obj):
+        return obj.afspraken_count
+
+
+admin.site.unregister(Traject)
+admin.site.register(Traject, TrajectWithAfsprakenAdmin)
 
 
 register_audit_trail(Partij, ["afkorting", "naam"])

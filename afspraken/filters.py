@@ -5,9 +5,7 @@ from django.utils import timezone
 
 from trajecten.models import Thema, Traject
 
-from .models import Partij, Status, Verbeterafspraak, Voortgangsupdate, partij_ids_for
-
-NO_STATUS = "geen"
+from .models import STATUS_CHOICES, Partij, Verbeterafspraak, Voortgangsupdate, partij_ids_for
 
 
 def _visible(request):
@@ -53,7 +51,7 @@ class VerbeterafspraakFilter(django_filters.FilterSet):
     )
     status = django_filters.ChoiceFilter(
         label="Status",
-        choices=[(NO_STATUS, "Nog geen voortgang"), *Status.choices],
+        choices=STATUS_CHOICES,
         method="filter_status",
         empty_label="Alle statussen",
     )
@@ -112,8 +110,6 @@ class VerbeterafspraakFilter(django_filters.FilterSet):
         return queryset.filter(thema__naam=value)
 
     def filter_status(self, queryset, name, value):
-        if value == NO_STATUS:
-            return queryset.filter(status_code__isnull=True)
         return queryset.filter(status_code=value)
 
     def filter_partij(self, queryset, name, value):

@@ -1,15 +1,16 @@
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
-from django.utils.formats import date_format
 
-from rapportages.models import Rapportage
-
-from .models import Status, Verbeterafspraak, Voortgangsupdate
+from .models import NO_STATUS, Status, Verbeterafspraak, Voortgangsupdate
 
 
 class VoortgangsupdateForm(forms.ModelForm):
-    """A new update on an agreement, on behalf of one of the user's involved parties."""
+    """A new update on an agreement, on behalf of one of the user's involved parties.
+
+    The rules of a new update are the model's (`Voortgangsupdate.clean()`), which the form runs
+    as any model form does, so the user sees them next to the fields before the service
+    checks them again under its lock.
+    """
 
     laatst_gezien = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -37,7 +38,8 @@ class VoortgangsupdateForm(forms.ModelForm):
         self.afspraak = afspraak
         self.instance.verbeterafspraak = afspraak
         self.fields["status"].choices = Status.choices
-        self.fields["status"].initial = afspraak.status_op()  # most updates keep the status
+        if afspraak.status_code != NO_STATUS:  # most updates keep the status
+            self.fields["status"].initial = afspraak.status_code
         self.fields["peildatum"].initial = timezone.localdate
         own_partijen = afspraak.partijen_for(user)
         partij = self.fields["partij"]
@@ -57,59 +59,3 @@ class VoortgangsupdateForm(forms.ModelForm):
         if not self.is_bound:
             newest = max((u.pk for u in afspraak.voortgangsupdates.all()), default=None)
             self.fields["laatst_gezien"].initial = newest
-
-    def clean_peildatum(self):
-        peildatum = self.cleaned_data["peildatum"]
-        if peildatum > timezone.localdate():
-            raise forms.ValidationError("De peildatum kan niet in de toekomst liggen.")
-        # A report dated before the newest one would slip into the middle of the timeline and
-        # change what a later entry means; a correction is a new report at today's date.
-        newest = max((u.peildatum for u in self.afspraak.voortgangsupdates.all()), default=None)
-        if newest and peildatum < newest:
-            raise forms.ValidationError(
-                f"De peildatum ligt vóór de laatste melding ({_long(newest)}). Een nieuwe "
-                "melding kan niet terug in de tijd; klopt een eerdere melding niet, meld dan de "
-                "juiste stand met de datum van vandaag."
-            )
-        published = (
-            Rapportage.objects.published()
-            .filter(Q(traject=self.afspraak.traject_id) | Q(soort=Rapportage.Soort.IMPLEMENTATIE))
-            .order_by("-peildatum")
-            .first()
-        )
-        if published and peildatum <= published.peildatum:
-            raise forms.ValidationError(
-                f"‘{published.titel}’ is al gepubliceerd met de stand per "
-                f"{_long(published.peildatum)}. Kies een latere peildatum, zodat een "
-                "gepubliceerde rapportage klopt met de tijdlijn."
-            )
-        return peildatum
-
-    def clean(self):
-        cleaned = super().clean()
-        status = cleaned.get("status")
-        if status in (Status.VERTRAAGD, Status.GESTOPT) and not cleaned.get("toelichting"):
-            self.add_error(
-                "toelichting",
-                "Licht toe waarom de afspraak "
-                + ("vertraagd is." if status == Status.VERTRAAGD else "gestopt is."),
-            )
-        if status == Status.VERTRAAGD:
-            expected = cleaned.get("verwachte_datum")
-            peildatum = cleaned.get("peildatum")
-            if not expected and "verwachte_datum" not in self.errors:
-                self.add_error(
-                    "verwachte_datum", "Geef bij een vertraging de nieuwe verwachte datum op."
-                )
-            elif expected and peildatum and expected <= peildatum:
-                self.add_error(
-                    "verwachte_datum", "De nieuwe verwachte datum moet na de peildatum liggen."
-                )
-        elif "verwachte_datum" in cleaned:
-            # Only a delay has a new expected date; drop one left over from a changed choice.
-            cleaned["verwachte_datum"] = None
-        return cleaned
-
-
-def _long(date) -> str:
-    return date_format(date, "j F Y")

@@ -1,14 +1,17 @@
 import datetime
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from simple_history.models import HistoricalRecords
 
-from trajecten.models import Thema, Traject, bump_versie
+from portal.core.versie import bump_versie
+from trajecten.models import Thema, Traject
 
 
 def partij_ids_for(user) -> set[int]:
@@ -26,6 +29,17 @@ class PartijQuerySet(models.QuerySet):
         if not user.is_authenticated:
             return self.none()
         return self.filter(lidmaatschappen__user=user)
+
+    def of_afspraak(self, afspraak_id: int):
+        """The agreement's regiehouder and betrokken partijen, each once."""
+        return self.filter(
+            Q(pk__in=Verbeterafspraak.objects.filter(pk=afspraak_id).values("regiehouder"))
+            | Q(
+                pk__in=Verbeterafspraak.betrokken_partijen.through.objects.filter(
+                    verbeterafspraak=afspraak_id
+                ).values("partij")
+            )
+        )
 
 
 class Partij(models.Model):
@@ -114,6 +128,29 @@ class Status(models.TextChoices):
     OVERGEDRAGEN = "overgedragen", "Overgedragen"
 
 
+# An agreement on which nothing has been reported yet has no status. It is not a status a party
+# can report, so it is not among the choices above, but pages, filters, counts, admin and reports
+# all show it, under this code and this label.
+NO_STATUS = "geen"
+NO_STATUS_LABEL = "Nog geen voortgang gemeld"
+STATUS_LABELS = {**dict(Status.choices), NO_STATUS: NO_STATUS_LABEL}
+# Every status an agreement can be in, in the order a reader expects, for filters and tables.
+STATUS_CHOICES = [*Status.choices, (NO_STATUS, NO_STATUS_LABEL)]
+
+
+# A delay or a stop must be explained.
+NEEDS_TOELICHTING = [Status.VERTRAAGD, Status.GESTOPT]
+
+
+def status_label(code: str) -> str:
+    return STATUS_LABELS.get(code or NO_STATUS, NO_STATUS_LABEL)
+
+
+# The order of a timeline, newest first: the newest peildatum, and of two on one day the one
+# recorded last. The first update on or before a date sets the agreement's status at that date.
+NEWEST_FIRST = ["-peildatum", "-created_at", "-pk"]
+
+
 class VerbeterafspraakQuerySet(models.QuerySet):
     def for_user(self, user):
         """Agreements the user sees: all for staff, else those of the user's parties."""
@@ -140,15 +177,24 @@ class VerbeterafspraakQuerySet(models.QuerySet):
             return self.filter(as_betrokken).exclude(as_regiehouder)
         return self.filter(as_regiehouder | as_betrokken)
 
-    def with_status_op(self, on: datetime.date | None = None):
-        """Annotate `status_code` and `status_peildatum`: the newest update on or before `on`."""
+    def with_status_op(self, on=None, *, prefix: str = "status"):
+        """The status at a date: the only place it is worked out, for pages, admin and reports.
+
+        Annotates `status_code` (NO_STATUS when nothing was reported on or before the date),
+        `status_update_id` (the update that set it, or None) and `status_peildatum`. `on` is a
+        date (default today) or an expression such as `OuterRef(...)`, and `prefix` renames the
+        annotations, so that one query can hold the status at two dates.
+        """
         on = on or timezone.localdate()
-        latest = Voortgangsupdate.objects.filter(
-            verbeterafspraak=OuterRef("pk"), peildatum__lte=on
-        ).order_by("-peildatum", "-created_at", "-pk")
+        deciding = Voortgangsupdate.objects.filter(verbeterafspraak=OuterRef("pk")).as_of(on)
         return self.annotate(
-            status_code=Subquery(latest.values("status")[:1]),
-            status_peildatum=Subquery(latest.values("peildatum")[:1]),
+            **{
+                f"{prefix}_code": Coalesce(
+                    Subquery(deciding.values("status")[:1]), Value(NO_STATUS)
+                ),
+                f"{prefix}_update_id": Subquery(deciding.values("pk")[:1]),
+                f"{prefix}_peildatum": Subquery(deciding.values("peildatum")[:1]),
+            }
         )
 
     def with_details(self):
@@ -157,7 +203,7 @@ class VerbeterafspraakQuerySet(models.QuerySet):
         )
 
     def with_timeline(self):
-        """`with_details()` plus every update with its party and author, for `update_op()`."""
+        """`with_details()` plus every update with its party and author, newest first."""
         return self.with_details().prefetch_related(
             models.Prefetch(
                 "voortgangsupdates",
@@ -275,36 +321,60 @@ class Verbeterafspraak(models.Model):
         return ""
 
     def timeline(self) -> list["Voortgangsupdate"]:
-        """Updates newest first, each with `previous_status`: the status it replaced."""
-        updates = sorted(self.voortgangsupdates.all(), key=Voortgangsupdate.timeline_key)
-        previous = ""
-        for update in updates:
+        """Updates newest first, each with `previous_status`: the status it replaced (None for
+        the first update).
+
+        Uses the prefetched updates, which come in the timeline's order (`NEWEST_FIRST`).
+        """
+        updates = list(self.voortgangsupdates.all())
+        previous = None
+        for update in reversed(updates):
             update.previous_status = previous
             previous = update.status
-        return updates[::-1]
+        return updates
 
-    def update_op(self, on: datetime.date | None = None) -> "Voortgangsupdate | None":
-        """The newest update on or before the date; uses prefetched updates when present."""
-        on = on or timezone.localdate()
-        candidates = [u for u in self.voortgangsupdates.all() if u.peildatum <= on]
-        if not candidates:
-            return None
-        return max(candidates, key=Voortgangsupdate.timeline_key)
+    def status_update(self) -> "Voortgangsupdate | None":
+        """The update that sets the status annotated by `with_status_op()`, from the timeline."""
+        return next(
+            (u for u in self.voortgangsupdates.all() if u.pk == self.status_update_id), None
+        )
 
-    def status_op(self, on: datetime.date | None = None) -> str:
-        """Status code at the date, or '' when nothing has been reported yet."""
-        update = self.update_op(on)
-        return update.status if update else ""
+
+FINAL = (
+    "Een voortgangsupdate wordt nooit gewijzigd of verwijderd; een correctie is een nieuwe "
+    "voortgangsupdate."
+)
+
+
+class VoortgangsupdateQuerySet(models.QuerySet):
+    def newest_first(self):
+        return self.order_by(*NEWEST_FIRST)
+
+    def as_of(self, on):
+        """The updates known at a date, newest first: the first one sets the status then."""
+        return self.filter(peildatum__lte=on).newest_first()
+
+    def update(self, **kwargs):
+        raise PermissionDenied(FINAL)
+
+    def delete(self):
+        raise PermissionDenied(FINAL)
 
 
 class Voortgangsupdate(models.Model):
-    """A progress report on an agreement. Never edited: a correction is a new update."""
+    """A progress report on an agreement. Never edited: a correction is a new update.
+
+    The rules for a new update live in `clean()`, which `afspraken.services.rapporteer_voortgang`
+    runs under a lock for every way in (party page, admin, demo loader); `save()` and
+    `delete()` refuse to touch a stored update.
+    """
 
     Status = Status
 
     verbeterafspraak = models.ForeignKey(
         Verbeterafspraak,
-        on_delete=models.CASCADE,
+        # Deleting the agreement would delete its timeline; an agreement with progress stays.
+        on_delete=models.PROTECT,
         related_name="voortgangsupdates",
         verbose_name="verbeterafspraak",
     )
@@ -341,6 +411,7 @@ class Voortgangsupdate(models.Model):
     )
     created_at = models.DateTimeField("vastgelegd op", auto_now_add=True)
 
+    objects = VoortgangsupdateQuerySet.as_manager()
     history = HistoricalRecords(
         verbose_name="wijziging in voortgangsupdate",
         verbose_name_plural="wijzigingen in voortgangsupdates",
@@ -349,11 +420,11 @@ class Voortgangsupdate(models.Model):
     class Meta:
         verbose_name = "voortgangsupdate"
         verbose_name_plural = "voortgangsupdates"
-        ordering = ["-peildatum", "-created_at", "-pk"]
+        ordering = NEWEST_FIRST
         indexes = [models.Index(fields=["verbeterafspraak", "peildatum"])]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(status__in=[Status.VERTRAAGD, Status.GESTOPT]) | ~Q(toelichting=""),
+                condition=~Q(status__in=NEEDS_TOELICHTING) | ~Q(toelichting=""),
                 name="voortgangsupdate_toelichting_bij_vertraging_of_stop",
                 violation_error_message="Licht toe waarom de afspraak vertraagd of gestopt is.",
             ),
@@ -367,6 +438,69 @@ class Voortgangsupdate(models.Model):
     def __str__(self):
         return f"{self.verbeterafspraak} – {self.get_status_display()} ({self.peildatum:%d-%m-%Y})"
 
-    @staticmethod
-    def timeline_key(update: "Voortgangsupdate"):
-        return (update.peildatum, update.created_at, update.pk or 0)
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionDenied(FINAL)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied(FINAL)
+
+    def clean(self):
+        """The rules for a new update, whoever adds it and however."""
+        super().clean()
+        errors = {}
+        if self.status != Status.VERTRAAGD:
+            self.verwachte_datum = None  # only a delay has a new expected date
+        if self.status in NEEDS_TOELICHTING and not self.toelichting.strip():
+            errors["toelichting"] = "Licht toe waarom de afspraak " + (
+                "vertraagd is." if self.status == Status.VERTRAAGD else "gestopt is."
+            )
+        if self.status == Status.VERTRAAGD:
+            if not self.verwachte_datum:
+                errors["verwachte_datum"] = "Geef bij een vertraging de nieuwe verwachte datum op."
+            elif self.peildatum and self.verwachte_datum <= self.peildatum:
+                errors["verwachte_datum"] = "De nieuwe verwachte datum moet na de peildatum liggen."
+        if self.peildatum and self.verbeterafspraak_id:
+            errors.update(self._peildatum_errors())
+        if self.partij_id and self.verbeterafspraak_id:
+            involved = Partij.objects.of_afspraak(self.verbeterafspraak_id)
+            if not involved.filter(pk=self.partij_id).exists():
+                errors["partij"] = "Kies een partij die bij deze verbeterafspraak betrokken is."
+        if errors:
+            raise ValidationError(errors)
+
+    def _peildatum_errors(self) -> dict[str, str]:
+        errors = {}
+        afspraak = self.verbeterafspraak
+        traject = afspraak.traject
+        if self.peildatum > timezone.localdate():
+            errors["peildatum"] = "De peildatum kan niet in de toekomst liggen."
+        elif traject.is_bevroren_op(self.peildatum):
+            errors["peildatum"] = (
+                f"De voortgang van {traject.naam} is vastgelegd tot en met "
+                f"{_long(traject.bevroren_tot)}: een gepubliceerde rapportage toont de stand op "
+                "die datum. Kies een latere peildatum; klopt een eerdere melding niet, meld dan "
+                "de juiste stand met de datum van vandaag."
+            )
+        else:
+            newest = (
+                Voortgangsupdate.objects.filter(verbeterafspraak=afspraak)
+                .exclude(pk=self.pk)
+                .newest_first()
+                .values_list("peildatum", flat=True)
+                .first()
+            )
+            # Dated before the newest, it would slip into the middle of the timeline and
+            # change what a later entry means.
+            if newest and self.peildatum < newest:
+                errors["peildatum"] = (
+                    f"De peildatum ligt vóór de laatste melding ({_long(newest)}). Een nieuwe "
+                    "melding kan niet terug in de tijd; klopt een eerdere melding niet, meld "
+                    "dan de juiste stand met de datum van vandaag."
+                )
+        return errors
+
+
+def _long(date: datetime.date) -> str:
+    return date_format(date, "j F Y")

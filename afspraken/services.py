@@ -30,21 +30,30 @@ def rapporteer_voortgang(
     partij: Partij | None = None,
     last_seen: int | None,
 ) -> Voortgangsupdate:
-    """Add an update to the agreement's timeline.
+    """Add an update to the agreement's timeline: the one way every entry point adds one.
+
+    The party pages, the admin and the demo loader all come here, so the rules of
+    `Voortgangsupdate.clean()` (no future date, not before the newest update, not inside the
+    trajectory's frozen period) hold for each of them; a refusal is a ValidationError with a
+    Dutch message per field.
 
     `last_seen` is the id of the newest update the user had before them when they wrote
     theirs (None: there was none). If another update was recorded since, nothing is saved and
     UpdateConflict says which, so that the user can check their status against it and send
-    again. The agreement row is locked meanwhile, so of two simultaneous reports the second
-    always sees the first.
+    again. The agreement and its trajectory are locked meanwhile: of two simultaneous reports
+    the second always sees the first, and a report being published (which locks the trajectory
+    to freeze it) is either seen complete or waited for.
     """
     if not user.has_perm("afspraken.add_voortgangsupdate", afspraak):
         raise PermissionDenied
-    if partij is not None and partij not in afspraak.partijen():
-        raise PermissionDenied
-    delayed = status == Voortgangsupdate.Status.VERTRAAGD  # only a delay has a new date
+    if not user.is_staff and partij not in afspraak.partijen_for(user):
+        raise PermissionDenied  # a party member speaks for one of their own parties
     with transaction.atomic():
-        Verbeterafspraak.objects.select_for_update().filter(pk=afspraak.pk).get()
+        locked = (
+            Verbeterafspraak.objects.select_for_update(of=("self", "traject"))
+            .select_related("traject")
+            .get(pk=afspraak.pk)
+        )
         newer = list(
             Voortgangsupdate.objects.filter(verbeterafspraak=afspraak, pk__gt=last_seen or 0)
             .select_related("partij", "auteur")
@@ -53,12 +62,12 @@ def rapporteer_voortgang(
         if newer:
             raise UpdateConflict(newer)
         update = Voortgangsupdate(
-            verbeterafspraak=afspraak,
+            verbeterafspraak=locked,
             status=status,
             peildatum=peildatum,
             tekst=tekst,
             toelichting=toelichting,
-            verwachte_datum=verwachte_datum if delayed else None,
+            verwachte_datum=verwachte_datum,
             partij=partij,
             auteur=user,
         )

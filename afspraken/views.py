@@ -6,9 +6,9 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from .filters import NO_STATUS, VerbeterafspraakFilter
+from .filters import VerbeterafspraakFilter
 from .forms import VoortgangsupdateForm
-from .models import Status, Verbeterafspraak, partij_ids_for
+from .models import STATUS_CHOICES, Verbeterafspraak, partij_ids_for
 from .services import UpdateConflict, rapporteer_voortgang
 
 PER_PAGE = 25
@@ -19,7 +19,9 @@ def get_afspraak_for_user(user, pk: int, *, for_update: bool = False) -> Verbete
 
     With `for_update` the user must also be allowed to report progress on it, else a 403.
     """
-    afspraak = get_object_or_404(Verbeterafspraak.objects.for_user(user).with_timeline(), pk=pk)
+    afspraak = get_object_or_404(
+        Verbeterafspraak.objects.for_user(user).with_timeline().with_status_op(), pk=pk
+    )
     if for_update and not user.has_perm("afspraken.add_voortgangsupdate", afspraak):
         raise PermissionDenied
     return afspraak
@@ -63,10 +65,10 @@ def _status_counts(filterset, params) -> list[dict]:
     if not filterset.is_valid():
         return []
     rows = filterset.qs_without_status.order_by().values("status_code").annotate(count=Count("pk"))
-    totals = {row["status_code"] or NO_STATUS: row["count"] for row in rows}
+    totals = {row["status_code"]: row["count"] for row in rows}
     chosen = params.get("status", "")
     counts = []
-    for code, label in [*Status.choices, (NO_STATUS, "Nog geen voortgang")]:
+    for code, label in STATUS_CHOICES:
         query = params.copy()
         query.pop("pagina", None)
         query["status"] = "" if code == chosen else code
@@ -128,7 +130,7 @@ def afspraak_detail(request, pk):
             "afspraak": afspraak,
             "form": form,
             "timeline": afspraak.timeline(),
-            "current_update": afspraak.update_op(),
+            "current_update": afspraak.status_update(),
         },
         status=status,
     )

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "trajecten",
     "afspraken",
     "rapportages",
+    # The composed site, above the three apps: its admin extends theirs.
+    "portal",
 ]
 
 MIDDLEWARE = [

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.html import format_html
 
-from portal.history import HistoryAdmin
+from portal.core.history import HistoryAdmin
 
 from .models import Editie, Rapportage
 

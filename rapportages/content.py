@@ -9,19 +9,18 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Subquery
 
-from afspraken.models import Status, Verbeterafspraak, Voortgangsupdate
+from afspraken.models import (
+    NEEDS_TOELICHTING,
+    STATUS_CHOICES,
+    Verbeterafspraak,
+    Voortgangsupdate,
+    status_label,
+)
 from trajecten.models import Faseperiode, Thema, Traject
 
 from .models import Rapportage
-
-NO_STATUS = ""
-NO_STATUS_LABEL = "Geen voortgang gemeld"
-STATUS_LABELS = {**dict(Status.choices), NO_STATUS: NO_STATUS_LABEL}
-# The columns of every status table, in the order a reader expects.
-STATUS_ORDER = [*Status.values, NO_STATUS]
-NEEDS_TOELICHTING = {Status.VERTRAAGD, Status.GESTOPT}
 
 
 @dataclass
@@ -38,8 +37,8 @@ class StatusCounts:
 
     @property
     def rows(self) -> list[tuple[str, str, int]]:
-        """(code, label, count) per status in fixed order; the code of 'no update' is ''."""
-        return [(code, STATUS_LABELS[code], self.counts[code]) for code in STATUS_ORDER]
+        """(code, label, count) per status in fixed order, NO_STATUS last."""
+        return [(code, label, self.counts[code]) for code, label in STATUS_CHOICES]
 
     @property
     def total(self) -> int:
@@ -53,17 +52,18 @@ class VerbeterafspraakProgress:
     previous_status: str | None
     """Status at the previous report's peildatum, only when it differs; else None."""
     updates: list[Voortgangsupdate]
-    """Updates of the report year up to the peildatum, oldest first."""
+    """Updates of the chapter's period (`TrajectChapter.period_start`) up to the peildatum,
+    oldest first."""
     latest: Voortgangsupdate | None
     """The update that sets the status at the peildatum."""
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
+        return status_label(self.status)
 
     @property
     def previous_status_label(self) -> str:
-        return STATUS_LABELS[self.previous_status or NO_STATUS]
+        return status_label(self.previous_status)
 
     @property
     def needs_toelichting(self) -> bool:
@@ -104,6 +104,8 @@ class TrajectChapter:
     """In an implementation-wide report: the trajectory's own report of the same year."""
     anchor: str
     """Prefix for the element ids, so that chapters in one document do not collide."""
+    period_start: datetime.date | None
+    """The first day whose progress the chapter tells; None: the whole history."""
 
     @property
     def afspraak_count(self) -> int:
@@ -123,7 +125,7 @@ class ReportContent:
 
     @property
     def status_columns(self) -> list[tuple[str, str]]:
-        return [(code, STATUS_LABELS[code]) for code in STATUS_ORDER]
+        return STATUS_CHOICES
 
     @property
     def chapter(self) -> TrajectChapter | None:
@@ -156,8 +158,20 @@ def build_content(rapportage: Rapportage) -> ReportContent:
     traject_ids = [t.pk for t in trajecten]
 
     updates = Voortgangsupdate.objects.filter(peildatum__lte=peildatum).select_related("partij")
+    # The status at the peildatum, and at the peildatum of the trajectory's report of an
+    # earlier year, both from the one definition in `with_status_op()`.
+    previous_peildatum = (
+        Rapportage.objects.filter(
+            soort=Rapportage.Soort.TRAJECT, traject=OuterRef("traject"), jaar__lt=rapportage.jaar
+        )
+        .order_by("-jaar")
+        .values("peildatum")[:1]
+    )
     afspraken = (
         Verbeterafspraak.objects.filter(traject__in=traject_ids)
+        .with_status_op(peildatum)
+        .annotate(vorige_peildatum=Subquery(previous_peildatum))
+        .with_status_op(OuterRef("vorige_peildatum"), prefix="vorige")
         .select_related("regiehouder")
         .prefetch_related("betrokken_partijen", Prefetch("voortgangsupdates", queryset=updates))
         .order_by("nummer")
@@ -213,25 +227,26 @@ def _chapter(
     anchor: str,
 ) -> TrajectChapter:
     peildatum = rapportage.peildatum
-    year_start = datetime.date(rapportage.jaar, 1, 1)
+    period_start = _period_start(rapportage, previous_rapportage)
     for afspraak in afspraken:
         afspraak.traject = traject  # already loaded; saves a query per agreement in templates
     sections = {thema.pk: ThemaSection(thema, []) for thema in traject.themas.all()}
     counts = StatusCounts()
     for afspraak in afspraken:
-        latest = afspraak.update_op(peildatum)
-        status = latest.status if latest else NO_STATUS
+        status = afspraak.status_code
+        latest = afspraak.status_update()
         previous_status = None
-        if previous_rapportage is not None:
-            earlier = afspraak.status_op(previous_rapportage.peildatum)
-            previous_status = earlier if earlier != status else None
-        of_the_year = sorted(
-            (u for u in afspraak.voortgangsupdates.all() if u.peildatum >= year_start),
-            key=Voortgangsupdate.timeline_key,
-        )
+        if previous_rapportage is not None and afspraak.vorige_code != status:
+            previous_status = afspraak.vorige_code
+        # The prefetched updates come newest first; the report tells them oldest first.
+        of_the_period = [
+            u
+            for u in reversed(afspraak.voortgangsupdates.all())
+            if period_start is None or u.peildatum >= period_start
+        ]
         counts.add(status)
         sections[afspraak.thema_id].afspraken.append(
-            VerbeterafspraakProgress(afspraak, status, previous_status, of_the_year, latest)
+            VerbeterafspraakProgress(afspraak, status, previous_status, of_the_period, latest)
         )
     phases = [
         PhaseRow(
@@ -250,4 +265,20 @@ def _chapter(
         previous_rapportage=previous_rapportage,
         own_rapportage=own_rapportage,
         anchor=anchor,
+        period_start=period_start,
     )
+
+
+def _period_start(rapportage: Rapportage, previous: Rapportage | None) -> datetime.date | None:
+    """Which progress a chapter tells, up to the peildatum.
+
+    The implementation-wide report to the Minister tells each trajectory's year. A trajectory
+    report tells what came after its previous report; the first report of a trajectory tells
+    its whole history, so that a trajectory entered after the fact (closed in 2021, reported on
+    once) shows all its years.
+    """
+    if rapportage.is_implementatiebreed:
+        return datetime.date(rapportage.jaar, 1, 1)
+    if previous is not None:
+        return previous.peildatum + datetime.timedelta(days=1)
+    return None

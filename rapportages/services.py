@@ -4,7 +4,9 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from .content import build_content
+from trajecten.models import Traject
+
+from .content import build_content, trajecten_covered_by
 from .models import Editie, Rapportage
 from .rendering import render_html, render_pdf
 
@@ -18,12 +20,21 @@ def publiceer_rapportage(
     The HTML and PDF are built once here and stored with their checksums; they are served from
     the database from then on and never rebuilt. `published_at` is for recording a report that
     was published before the portal existed (the demo does so); it defaults to now.
+
+    Publishing also freezes the progress of the trajectories the report covers up to its
+    peildatum (`Traject.bevries_tot`), and of no others, so that no update can later slip in
+    under what the edition shows. The trajectories are locked first, before the content is
+    read: an update being added to one of them is either finished and in the edition, or waits
+    and is then refused.
     """
     rapportage = (
         Rapportage.objects.select_for_update(of=("self",))
         .select_related("traject")
         .get(pk=rapportage.pk)
     )
+    covered = trajecten_covered_by(rapportage).values("pk")
+    for traject in Traject.objects.select_for_update().filter(pk__in=covered).order_by("pk"):
+        traject.bevries_tot(rapportage.peildatum)
     last_nummer = rapportage.edities.aggregate(nummer=Max("nummer"))["nummer"] or 0
     editie = Editie(
         rapportage=rapportage,

@@ -9,8 +9,8 @@ import datetime
 import pytest
 
 from afspraken.models import Partij
+from portal.groups import ensure_redactiegroep
 from trajecten.models import Faseperiode
-from trajecten.services import ensure_redactiegroep
 
 from .factories import (
     FaseperiodeFactory,

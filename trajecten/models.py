@@ -7,19 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-
-def bump_versie(instance: models.Model, save_kwargs: dict) -> None:
-    """Count a save of an existing row as a new version (see `versie` on the models).
-
-    The admin form checks the version it was opened with before saving; see
-    `trajecten.admin.VersieForm`.
-    """
-    if instance._state.adding:
-        return
-    instance.versie += 1
-    update_fields = save_kwargs.get("update_fields")
-    if update_fields is not None:
-        save_kwargs["update_fields"] = {*update_fields, "versie"}
+from portal.core.versie import bump_versie
 
 
 class TrajectQuerySet(models.QuerySet):
@@ -75,6 +63,15 @@ class Traject(models.Model):
         help_text="Programma dat het traject heeft overgenomen, "
         "bijvoorbeeld ‘Zorgevaluatie en Gepast Gebruik’.",
     )
+    bevroren_tot = models.DateField(
+        "voortgang vastgelegd tot en met",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Wordt gezet bij het publiceren van een rapportage over dit traject. "
+        "Voortgang met een peildatum op of vóór deze datum kan niet meer worden toegevoegd, "
+        "zodat een gepubliceerde rapportage klopt met de tijdlijn.",
+    )
     versie = models.PositiveIntegerField(
         "versie",
         default=1,
@@ -115,6 +112,21 @@ class Traject(models.Model):
     @property
     def is_afgerond(self) -> bool:
         return bool(self.afsluiting)
+
+    def is_bevroren_op(self, on: datetime.date) -> bool:
+        """Whether progress dated `on` falls under a published report of this trajectory."""
+        return self.bevroren_tot is not None and on <= self.bevroren_tot
+
+    def bevries_tot(self, peildatum: datetime.date) -> None:
+        """Freeze progress up to the date: a report showing the trajectory at it is published.
+
+        Whoever publishes decides; this trajectory only records the date, so that every way of
+        adding progress can check it. The date only moves forward. Saving raises `versie`, so
+        an editor who had the trajectory open cannot write the old date back.
+        """
+        if self.bevroren_tot is None or self.bevroren_tot < peildatum:
+            self.bevroren_tot = peildatum
+            self.save(update_fields=["bevroren_tot", "updated_at"])
 
     def faseperiode_op(self, on: datetime.date | None = None) -> "Faseperiode | None":
         """The period containing the date; uses prefetched periods when present."""

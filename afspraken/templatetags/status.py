@@ -1,11 +1,11 @@
 from django import template
 
-from afspraken.models import Status
+from afspraken.models import status_label as label_of
 
 register = template.Library()
 
 
 @register.filter
 def status_label(code: str) -> str:
-    """The Dutch label of a status code; '' means nothing has been reported yet."""
-    return Status(code).label if code in Status.values else "Nog geen voortgang"
+    """The Dutch label of a status code, `NO_STATUS` included."""
+    return label_of(code)

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
-from afspraken.models import Status, Verbeterafspraak, Voortgangsupdate
+from afspraken.models import NO_STATUS, Status, Verbeterafspraak, Voortgangsupdate
 from tests.factories import (
     LidmaatschapFactory,
     ThemaFactory,
@@ -62,17 +62,31 @@ def test_status_at_a_date_is_the_newest_update_on_or_before_it(afspraak):
         toelichting="De richtlijnmodule is later gestart.",
         verwachte_datum=D(2025, 6, 1),
     )
-    assert afspraak.status_op(D(2022, 9, 30)) == ""
-    assert afspraak.status_op(D(2022, 10, 1)) == Status.OP_SCHEMA
-    assert afspraak.status_op(D(2023, 9, 30)) == Status.OP_SCHEMA
-    assert afspraak.status_op(D(2023, 10, 1)) == Status.VERTRAAGD
 
     def annotated(on):
         return Verbeterafspraak.objects.with_status_op(on).get(pk=afspraak.pk).status_code
 
-    assert annotated(D(2022, 9, 30)) is None
+    assert annotated(D(2022, 9, 30)) == NO_STATUS
+    assert annotated(D(2022, 10, 1)) == Status.OP_SCHEMA
     assert annotated(D(2023, 9, 30)) == Status.OP_SCHEMA
+    assert annotated(D(2023, 10, 1)) == Status.VERTRAAGD
     assert annotated(D(2024, 1, 1)) == Status.VERTRAAGD
+
+
+def test_status_at_two_dates_in_one_query(afspraak, django_assert_num_queries):
+    first = VoortgangsupdateFactory(
+        verbeterafspraak=afspraak, peildatum=D(2022, 10, 1), status="op_schema"
+    )
+    VoortgangsupdateFactory(verbeterafspraak=afspraak, peildatum=D(2023, 10, 1), status="afgerond")
+    with django_assert_num_queries(1):
+        annotated = (
+            Verbeterafspraak.objects.with_status_op(D(2023, 12, 1))
+            .with_status_op(D(2022, 12, 1), prefix="vorige")
+            .get(pk=afspraak.pk)
+        )
+    assert (annotated.status_code, annotated.vorige_code) == (Status.AFGEROND, Status.OP_SCHEMA)
+    assert annotated.vorige_update_id == first.pk
+    assert annotated.vorige_peildatum == D(2022, 10, 1)
 
 
 def test_correction_on_the_same_peildatum_wins_over_the_earlier_update(afspraak):
@@ -80,16 +94,16 @@ def test_correction_on_the_same_peildatum_wins_over_the_earlier_update(afspraak)
     correction = VoortgangsupdateFactory(
         verbeterafspraak=afspraak, peildatum=D(2023, 10, 1), status=Status.AFGEROND
     )
-    assert afspraak.update_op(D(2023, 12, 1)) == correction
     annotated = Verbeterafspraak.objects.with_status_op(D(2023, 12, 1)).get(pk=afspraak.pk)
     assert annotated.status_code == Status.AFGEROND
+    assert annotated.status_update_id == correction.pk
 
 
 @pytest.mark.parametrize(
     ("status", "toelichting", "verwachte_datum", "message"),
     [
-        (Status.VERTRAAGD, "", D(2025, 1, 1), "Licht toe waarom de afspraak vertraagd of gestopt"),
-        (Status.GESTOPT, "", None, "Licht toe waarom de afspraak vertraagd of gestopt"),
+        (Status.VERTRAAGD, "", D(2025, 1, 1), "Licht toe waarom de afspraak vertraagd is"),
+        (Status.GESTOPT, "", None, "Licht toe waarom de afspraak gestopt is"),
         (Status.VERTRAAGD, "Geen financiering.", None, "nieuwe verwachte datum"),
     ],
 )

@@ -2,7 +2,7 @@ import datetime
 import threading
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, connections
 
 from afspraken.models import Status, Voortgangsupdate
@@ -33,8 +33,15 @@ def test_outsider_cannot_report_even_when_calling_the_service(afspraak, charlie)
 
 
 def test_party_must_take_part_in_the_agreement(afspraak, staff, zn):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationError, match="Kies een partij die bij deze verbeterafspraak"):
         report(afspraak, staff, partij=zn)
+    assert not afspraak.voortgangsupdates.exists()
+
+
+def test_a_member_reports_only_for_their_own_party(afspraak, alice, niv):
+    with pytest.raises(PermissionDenied):
+        report(afspraak, alice, partij=niv)
+    assert not afspraak.voortgangsupdates.exists()
 
 
 def test_report_crossing_another_is_refused(afspraak, alice, bob):

@@ -454,18 +454,21 @@ def test_peildatum_must_follow_a_published_report(client, alice, staff, afspraak
     # A concept does not hold the timeline back.
     response = client.post(detail_url(afspraak), update_data(afspraak, peildatum="2022-11-01"))
     assert response.status_code == 302
-    afspraak.voortgangsupdates.all().delete()
 
     publiceer_rapportage(rapportage=rapportage, user=staff)
     client.force_login(alice)
     response = client.post(detail_url(afspraak), update_data(afspraak, peildatum="2022-11-01"))
-    assert (
-        "is al gepubliceerd met de stand per 1 november 2022"
-        in (response.context["form"].errors["peildatum"][0])
-    )
-    assert not afspraak.voortgangsupdates.exists()
+    assert response.status_code == 200
+    assert response.context["form"].errors["peildatum"] == [
+        "De voortgang van Diepe veneuze trombose en longembolie is vastgelegd tot en met "
+        "1 november 2022: een gepubliceerde rapportage toont de stand op die datum. Kies een "
+        "latere peildatum; klopt een eerdere melding niet, meld dan de juiste stand met de "
+        "datum van vandaag."
+    ]
+    assert afspraak.voortgangsupdates.count() == 1
     response = client.post(detail_url(afspraak), update_data(afspraak, peildatum="2022-11-02"))
     assert response.status_code == 302
+    assert afspraak.voortgangsupdates.count() == 2
 
 
 def test_typed_markup_cannot_run_in_the_timeline(client, alice, afspraak):

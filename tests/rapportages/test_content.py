@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from afspraken.models import Status
+from afspraken.models import NO_STATUS, Status
 from rapportages.content import build_content
 from rapportages.rendering import render_html
 from tests.factories import (
@@ -51,16 +51,37 @@ def test_an_update_after_the_peildatum_does_not_count(rapportage, afspraken):
 
     _, progress = _progress_by_nummer(content)[1]
     assert progress.status == Status.OP_SCHEMA
-    assert [u.tekst for u in progress.updates] == ["De standaard wordt herzien."]
+    assert [u.tekst for u in progress.updates][-1] == "De standaard wordt herzien."
     assert "Na de peildatum gemeld." not in html
     assert "Te laat voor deze rapportage." not in html
 
 
-def test_only_the_progress_of_the_report_year_is_shown(rapportage, afspraken):
+def test_a_trajectorys_first_report_tells_its_whole_history(rapportage, afspraken):
     html = render_html(build_content(rapportage))
 
     assert "De standaard wordt herzien." in html
+    assert "De werkgroep wordt samengesteld." in html  # reported in 2021
+    assert "Voortgang tot en met 1 november 2022" in html
+
+
+def test_a_later_report_tells_what_came_after_the_previous_one(rapportage, afspraken, dvt):
+    RapportageFactory(traject=dvt, jaar=2021, peildatum=datetime.date(2021, 11, 1))
+
+    html = render_html(build_content(rapportage))
+
+    assert "De standaard wordt herzien." in html
+    assert "De werkgroep wordt samengesteld." not in html  # in the 2021 report
+    assert "Voortgang sinds 2 november 2021" in html
+
+
+def test_the_implementation_wide_report_tells_each_trajectorys_year(
+    implementatierapportage, afspraken
+):
+    html = render_html(build_content(implementatierapportage))
+
+    assert "De standaard wordt herzien." in html
     assert "De werkgroep wordt samengesteld." not in html  # reported in 2021
+    assert "Voortgang in 2022" in html
 
 
 def test_the_previous_reports_status_is_shown_only_when_it_changed(rapportage, afspraken, dvt):
@@ -78,7 +99,8 @@ def test_the_previous_reports_status_is_shown_only_when_it_changed(rapportage, a
     assert rows[1][1].previous_status == Status.NIET_GESTART
     assert rows[1][1].previous_status_label == "Nog niet gestart"
     assert rows[2][1].previous_status is None  # unchanged
-    assert rows[3][1].previous_status == ""  # nothing reported at the previous peildatum
+    assert rows[3][1].previous_status == NO_STATUS  # nothing reported at the previous peildatum
+    assert rows[3][1].previous_status_label == "Nog geen voortgang gemeld"
     assert "rapportage 2021:" in render_html(content)
 
 
@@ -117,7 +139,7 @@ def test_status_counts_add_up(rapportage, afspraken, dvt, diagnostiek):
         Status.AFGEROND: 1,
         Status.GESTOPT: 0,
         Status.OVERGEDRAGEN: 0,
-        "": 1,
+        NO_STATUS: 1,
     }
     assert counts.total == 4
 
@@ -190,7 +212,7 @@ def test_implementation_wide_report_covers_trajectories_in_the_implementatiefase
     assert [c.counts.total for c in content.chapters] == [3, 1]
     assert content.counts.total == 4
     totals = {code: count for code, _, count in content.counts.rows}
-    assert totals[Status.OP_SCHEMA] == 1 and totals[""] == 1
+    assert totals[Status.OP_SCHEMA] == 1 and totals[NO_STATUS] == 1
     assert sum(totals.values()) == content.counts.total
 
 

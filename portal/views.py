@@ -5,8 +5,7 @@ from django.views.decorators.http import require_safe
 
 from afspraken.models import Partij, Verbeterafspraak, Voortgangsupdate
 from rapportages.models import Rapportage
-
-from .models import Traject
+from trajecten.models import Traject
 
 
 @require_safe
@@ -25,8 +24,14 @@ def traject_list(request):
 @require_safe
 @login_required
 def traject_detail(request, slug):
-    afspraken = Verbeterafspraak.objects.select_related("regiehouder").prefetch_related(
-        Prefetch("voortgangsupdates", queryset=Voortgangsupdate.objects.select_related("partij"))
+    afspraken = (
+        Verbeterafspraak.objects.with_status_op()
+        .select_related("regiehouder")
+        .prefetch_related(
+            Prefetch(
+                "voortgangsupdates", queryset=Voortgangsupdate.objects.select_related("partij")
+            )
+        )
     )
     traject = get_object_or_404(
         Traject.objects.prefetch_related(
@@ -47,7 +52,7 @@ def traject_detail(request, slug):
     by_thema = {thema.pk: [] for thema in traject.themas.all()}
     for afspraak in traject.verbeterafspraken.all():
         afspraak.is_visible = afspraak.pk in visible_pks
-        afspraak.latest_update = afspraak.update_op()
+        afspraak.latest_update = afspraak.status_update()
         by_thema.setdefault(afspraak.thema_id, []).append(afspraak)
     themas = [thema for thema in traject.themas.all() if by_thema[thema.pk]]
     for thema in themas:

@@ -3,6 +3,9 @@ from django.db import transaction
 
 REDACTIE_GROEP = "Redactie Zorginstituut"
 REDACTIE_APPS = ["trajecten", "afspraken", "rapportages"]
+# Never edited or deleted by anyone: a progress update (a correction is a new one) and a
+# published edition (a new edition is published instead).
+FINAL_MODELS = ["voortgangsupdate", "editie"]
 
 
 @transaction.atomic
@@ -12,7 +15,11 @@ def ensure_redactiegroep() -> Group:
     Staff also manage user accounts, so that they can add members to a party.
     """
     group, _ = Group.objects.get_or_create(name=REDACTIE_GROEP)
-    permissions = Permission.objects.filter(content_type__app_label__in=REDACTIE_APPS) | (
+    own_data = Permission.objects.filter(content_type__app_label__in=REDACTIE_APPS).exclude(
+        content_type__model__in=FINAL_MODELS,
+        codename__regex=r"^(change|delete)_",
+    )
+    permissions = own_data | (
         Permission.objects.filter(
             content_type__app_label="auth",
             content_type__model="user",

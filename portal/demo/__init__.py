@@ -1,7 +1,9 @@
 """The demo data set: realistic trajectories, parties, agreements and progress.
 
 The YAML beside this module is the project's own copy of the shared reference data.
-Loading is idempotent: every row is found by its natural key before it is written.
+Loading is idempotent: every row is found by its natural key and written only when it differs,
+so a second run changes nothing, not even the audit trail. Progress goes through
+`rapporteer_voortgang`, like every other way of adding it, oldest first with its real dates.
 """
 
 import datetime
@@ -11,13 +13,14 @@ from pathlib import Path
 import yaml
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import models, transaction
 
 from afspraken.models import Lidmaatschap, Partij, Status, Verbeterafspraak, Voortgangsupdate
+from afspraken.services import rapporteer_voortgang
+from portal.groups import ensure_redactiegroep
 from rapportages.models import Rapportage
 from rapportages.services import publiceer_rapportage
 from trajecten.models import Faseperiode, Thema, Traject
-from trajecten.services import ensure_redactiegroep
 
 DATA_FILE = Path(__file__).with_name("verbetertrajecten.yaml")
 DEMO_PASSWORD = "demo"
@@ -37,6 +40,8 @@ IMPLEMENTATIE_YEARS = [2022, 2023]
 # Published by the demo, so that a newcomer sees real reports: (trajectory slug, year) with the
 # publication date; a slug of None is the implementation-wide report.
 PUBLISHED = [
+    # A finished trajectory whose history, 2016 to 2021, was entered afterwards.
+    ("artrose-knie-en-heup", 2021, datetime.date(2021, 12, 15)),
     ("diepe-veneuze-trombose-en-longembolie", 2022, datetime.date(2022, 12, 27)),
     (None, 2022, datetime.date(2022, 11, 30)),
     (None, 2023, datetime.date(2023, 11, 30)),
@@ -60,9 +65,9 @@ def load_demo(*, publish: bool = True) -> dict[str, int]:
     """
     data = read_data()
     partijen = {p["abbr"]: _load_partij(p) for p in data["parties"]}
+    reporters = _load_accounts(partijen)
     for item in data["trajectories"]:
-        _load_traject(item, partijen)
-    _load_accounts(partijen)
+        _load_traject(item, partijen, reporters)
     _load_rapportages(publish=publish)
     return {
         "trajecten": Traject.objects.count(),
@@ -73,17 +78,41 @@ def load_demo(*, publish: bool = True) -> dict[str, int]:
     }
 
 
+def _upsert(model: type[models.Model], defaults: dict, **lookup):
+    """`update_or_create` that saves only what differs: an unchanged row gets no new version
+    and no audit record."""
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        return model.objects.create(**lookup, **defaults)
+    changed = [name for name, value in defaults.items() if _value(obj, name) != _value_of(value)]
+    if changed:
+        for name in changed:
+            setattr(obj, name, defaults[name])
+        obj.save()
+    return obj
+
+
+def _value(obj: models.Model, name: str):
+    field = obj._meta.get_field(name)
+    return getattr(obj, field.attname)
+
+
+def _value_of(value):
+    return value.pk if isinstance(value, models.Model) else value
+
+
 def _load_partij(item: dict) -> Partij:
-    partij, _ = Partij.objects.update_or_create(
+    return _upsert(
+        Partij,
+        {"naam": item["name"], "soort": SOORT_BY_LABEL[item["kind"].lower()]},
         afkorting=item["abbr"],
-        defaults={"naam": item["name"], "soort": SOORT_BY_LABEL[item["kind"].lower()]},
     )
-    return partij
 
 
-def _load_traject(item: dict, partijen: dict[str, Partij]) -> None:
+def _load_traject(item: dict, partijen: dict[str, Partij], reporters: dict) -> None:
     ended = item.get("ended", "")
-    traject, _ = Traject.objects.update_or_create(
+    traject = _upsert(
+        Traject,
         slug=item["slug"],
         defaults={
             "naam": item["name"],
@@ -96,20 +125,20 @@ def _load_traject(item: dict, partijen: dict[str, Partij]) -> None:
         },
     )
     for phase in item["phases"]:
-        Faseperiode.objects.update_or_create(
+        _upsert(
+            Faseperiode,
             traject=traject,
             fase=phase["phase"],
             defaults={"startdatum": phase["start"], "einddatum": phase.get("end")},
         )
     themas = {}
     for volgorde, naam in enumerate(item.get("themes", []), start=1):
-        themas[naam], _ = Thema.objects.update_or_create(
-            traject=traject, naam=naam, defaults={"volgorde": volgorde}
-        )
+        themas[naam] = _upsert(Thema, traject=traject, naam=naam, defaults={"volgorde": volgorde})
     for agreement in item.get("agreements", []):
-        _load_afspraak(traject, agreement, themas, partijen)
+        _load_afspraak(traject, agreement, themas, partijen, reporters)
     for report in item.get("reports", []):
-        Rapportage.objects.update_or_create(
+        _upsert(
+            Rapportage,
             soort=Rapportage.Soort.TRAJECT,
             traject=traject,
             jaar=report["year"],
@@ -121,16 +150,21 @@ def _load_traject(item: dict, partijen: dict[str, Partij]) -> None:
                     f"verbetersignalement {traject.naam}. De partijen hebben hun voortgang "
                     f"zelf gerapporteerd; Zorginstituut Nederland heeft die samengevat."
                 ),
-                "vervolg": f"De volgende voortgangsrapportage verschijnt in het "
-                f"{report['next_report']}.",
+                "vervolg": report.get("vervolg")
+                or f"De volgende voortgangsrapportage verschijnt in het {report['next_report']}.",
             },
         )
 
 
 def _load_afspraak(
-    traject: Traject, item: dict, themas: dict[str, Thema], partijen: dict[str, Partij]
+    traject: Traject,
+    item: dict,
+    themas: dict[str, Thema],
+    partijen: dict[str, Partij],
+    reporters: dict,
 ) -> None:
-    afspraak, _ = Verbeterafspraak.objects.update_or_create(
+    afspraak = _upsert(
+        Verbeterafspraak,
         traject=traject,
         nummer=item["n"],
         defaults={
@@ -142,30 +176,39 @@ def _load_afspraak(
             "bron": f"Verbetersignalement {traject.naam}, verbeterafspraak {item['n']}",
         },
     )
-    afspraak.betrokken_partijen.set(
-        [partijen[abbr] for abbr in item.get("parties", []) if abbr != item["lead"]]
-    )
+    betrokken = {partijen[abbr] for abbr in item.get("parties", []) if abbr != item["lead"]}
+    if set(afspraak.betrokken_partijen.all()) != betrokken:
+        afspraak.betrokken_partijen.set(betrokken)
+    # The regiehouder's demo member reports, else the Zorginstituut editor on its behalf.
+    reporter = reporters.get(afspraak.regiehouder.afkorting, reporters["redactie"])
     for year, progress in sorted(item.get("progress", {}).items()):
         status = STATUS_BY_LABEL[progress["status"]]
-        explained = status in (Status.VERTRAAGD, Status.GESTOPT)
-        Voortgangsupdate.objects.get_or_create(
-            verbeterafspraak=afspraak,
-            peildatum=datetime.date(year, *PROGRESS_PEILDATUM),
+        peildatum = datetime.date(year, *PROGRESS_PEILDATUM)
+        if afspraak.voortgangsupdates.filter(peildatum=peildatum, status=status).exists():
+            continue
+        rapporteer_voortgang(
+            afspraak=Verbeterafspraak.objects.with_details().get(pk=afspraak.pk),
+            user=reporter,
             status=status,
-            defaults={
-                "tekst": progress["text"],
-                "toelichting": progress["text"] if explained else "",
-                "verwachte_datum": (
-                    datetime.date(item["target_year"] + 1, 12, 31)
-                    if status == Status.VERTRAAGD
-                    else None
-                ),
-                "partij": afspraak.regiehouder,
-            },
+            peildatum=peildatum,
+            tekst=progress["text"],
+            toelichting=progress["text"] if status in (Status.VERTRAAGD, Status.GESTOPT) else "",
+            verwachte_datum=(
+                # A year after the target, or after the report if that has passed.
+                datetime.date(max(item["target_year"], year) + 1, 12, 31)
+                if status == Status.VERTRAAGD
+                else None
+            ),
+            partij=afspraak.regiehouder,
+            last_seen=afspraak.voortgangsupdates.order_by("-pk")
+            .values_list("pk", flat=True)
+            .first(),
         )
 
 
-def _load_accounts(partijen: dict[str, Partij]) -> None:
+def _load_accounts(partijen: dict[str, Partij]) -> dict:
+    """The demo accounts; returns the user who reports for each party (by abbreviation) and
+    the editor (under 'redactie')."""
     User = get_user_model()
     redactie, created = User.objects.get_or_create(
         username="redactie",
@@ -179,7 +222,10 @@ def _load_accounts(partijen: dict[str, Partij]) -> None:
     if created:
         redactie.set_password(DEMO_PASSWORD)
         redactie.save()
-    redactie.groups.add(ensure_redactiegroep())
+    group = ensure_redactiegroep()
+    if not redactie.groups.filter(pk=group.pk).exists():
+        redactie.groups.add(group)
+    reporters = {"redactie": redactie}
     for username, abbr in DEMO_ACCOUNTS.items():
         user, created = User.objects.get_or_create(
             username=username,
@@ -193,6 +239,8 @@ def _load_accounts(partijen: dict[str, Partij]) -> None:
             user.set_password(DEMO_PASSWORD)
             user.save()
         Lidmaatschap.objects.get_or_create(partij=partijen[abbr], user=user)
+        reporters[abbr] = user
+    return reporters
 
 
 def _load_rapportages(*, publish: bool) -> None:
@@ -201,7 +249,8 @@ def _load_rapportages(*, publish: bool) -> None:
     A report that already has an edition is left alone, so loading twice changes nothing.
     """
     for jaar in IMPLEMENTATIE_YEARS:
-        Rapportage.objects.update_or_create(
+        _upsert(
+            Rapportage,
             soort=Rapportage.Soort.IMPLEMENTATIE,
             traject=None,
             jaar=jaar,
