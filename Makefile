@@ -19,7 +19,7 @@ if command -v pyenv >/dev/null 2>&1; then \
 fi; exit 1
 endef
 
-.PHONY: run test venv lint lock migrate demo clean
+.PHONY: run test venv lint lock migrate demo clean system-packages
 
 $(BIN)/python:
 	@py=$$($(FIND_PYTHON)) || { \
@@ -52,8 +52,25 @@ run: demo
 	@echo "Het portaal draait op http://127.0.0.1:$(PORT)/ (inloggen: redactie/demo of nhg/demo)"
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+# What the tests need from Debian: Chromium for the browser tests, poppler for looking at PDFs,
+# HarfBuzz's subsetter and the DejaVu fonts for WeasyPrint. Installed only when absent (as root,
+# or through sudo), so that `make test` alone sets up a fresh machine.
+DEBIAN_PACKAGES := chromium poppler-utils fonts-dejavu-core libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0
+
+system-packages:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${db:Status-Status}' $$p 2>/dev/null | grep -q '^installed$$' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+	  command -v apt-get >/dev/null || { echo "Installeer eerst: $$missing" >&2; exit 1; }; \
+	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  echo "Debian-pakketten installeren: $$missing"; \
+	  $$sudo apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
 # The tests run with production-like settings (DEBUG off); the key is for tests only.
-test: venv
+test: venv system-packages
 	SECRET_KEY=tests-only-not-secret $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: venv
