@@ -157,7 +157,7 @@ def build_content(rapportage: Rapportage) -> ReportContent:
     trajecten = list(trajecten_covered_by(rapportage).with_details().order_by("naam"))
     traject_ids = [t.pk for t in trajecten]
 
-    updates = Voortgangsupdate.objects.filter(peildatum__lte=peildatum).select_related("partij")
+    updates = Voortgangsupdate.objects.as_of(peildatum).select_related("partij")
     # The status at the peildatum, and at the peildatum of the trajectory's report of an
     # earlier year, both from the one definition in `with_status_op()`.
     previous_peildatum = (

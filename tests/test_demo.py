@@ -1,10 +1,14 @@
+import datetime
+
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
 from afspraken.models import Partij, Status, Voortgangsupdate
 from portal.demo import load_demo
+from tests.factories import TrajectFactory
 from trajecten.models import Faseperiode, Traject
 
 pytestmark = pytest.mark.django_db
@@ -80,3 +84,18 @@ def test_loaddemo_refuses_when_debug_is_off(settings):
     with pytest.raises(CommandError, match="alleen als DEBUG aan staat"):
         call_command("loaddemo")
     assert Traject.objects.count() == 0
+
+
+def test_the_demo_loader_adds_progress_under_the_same_rules():
+    """loaddemo goes through rapporteer_voortgang: a frozen trajectory refuses its history,
+    and the whole load is rolled back."""
+    traject = TrajectFactory(
+        naam="Diepe veneuze trombose en longembolie", slug="diepe-veneuze-trombose-en-longembolie"
+    )
+    traject.bevries_tot(datetime.date(2023, 1, 1))
+
+    with pytest.raises(ValidationError, match="is vastgelegd tot en met 1 januari 2023"):
+        load_demo(publish=False)
+
+    assert Traject.objects.count() == 1
+    assert not Voortgangsupdate.objects.exists()
