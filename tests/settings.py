@@ -4,6 +4,10 @@ Static files come from the source folders (no collectstatic before a test run), 
 HTTP is not redirected, since the test client and the live server speak HTTP.
 """
 
+import os
+import tempfile
+from pathlib import Path
+
 from portal.settings import *  # noqa: F403
 
 STORAGES = {
@@ -16,3 +20,12 @@ SECURE_SSL_REDIRECT = False
 
 # Hashing a password as in production takes a good part of a second; tests make many.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# On SQLite, a test database in a temporary file rather than Django's shared in-memory one: the
+# live server's request threads then open and close connections of their own, whereas a
+# connection to an in-memory database ignores close() and is left for the garbage collector,
+# which reports it as an unclosed database (an error here, with warnings as errors).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(Path(tempfile.gettempdir()) / f"portal-tests-{os.getpid()}.sqlite3")
+    }
