@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 
 from portal.core.history import HistoryAdmin, register_audit_trail
@@ -19,11 +20,18 @@ from .models import (
 from .services import rapporteer_voortgang
 
 
+class LidmaatschapFormSet(BaseInlineFormSet):
+    def get_unique_error_message(self, unique_check):
+        # Django's own message names the field as the code does: in English, `user`.
+        return "Kies elke gebruiker maar één keer."
+
+
 class LidmaatschapInline(admin.TabularInline):
     """A party's members. A membership is added or removed, never changed to another user,
     so existing rows are read-only, which also spares a user lookup per row."""
 
     model = Lidmaatschap
+    formset = LidmaatschapFormSet
     fields = ["user", "created_at"]
     readonly_fields = ["created_at"]
     autocomplete_fields = ["user"]

@@ -105,6 +105,17 @@ class ThemaAdmin(HistoryAdmin):
     search_fields = ["naam", "traject__naam"]
     autocomplete_fields = ["traject"]
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is not None:
+            # A theme stays with its trajectory: the agreements under it belong to that
+            # trajectory too (on PostgreSQL a composite foreign key insists). Disabled rather
+            # than read-only, so that the form still checks the name within the trajectory.
+            traject = form.base_fields["traject"]
+            traject.disabled = True
+            traject.widget.can_add_related = False
+        return form
+
 
 register_audit_trail(Traject, ["naam", "afsluiting", "versie"])
 register_audit_trail(
