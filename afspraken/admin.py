@@ -103,6 +103,9 @@ class VoortgangsupdateInline(admin.StackedInline):
         # Only the parties of this agreement, each once; none yet on a new agreement.
         partij.queryset = Partij.objects.of_afspraak(obj.pk) if obj else Partij.objects.none()
         partij.empty_label = "Zorginstituut Nederland (geen partij)"
+        # A party is chosen here, not added or edited from an update row.
+        for action in ("add", "change", "delete", "view"):
+            setattr(partij.widget, f"can_{action}_related", False)
         return formset
 
 

@@ -263,6 +263,7 @@ def test_the_admin_offers_each_party_of_the_agreement_once(client, staff, afspra
     formset = response.context["inline_admin_formsets"][0].formset
     choices = [label for _, label in formset.empty_form.fields["partij"].choices]
     assert choices == ["Zorginstituut Nederland (geen partij)", "NHG", "NIV"]
+    assert 'id="add_id_voortgangsupdates-__prefix__-partij"' not in response.text
 
     afspraak.betrokken_partijen.remove(nhg)  # the agreement form refuses that double role
     assert add_via_admin(client, staff, afspraak, peildatum="2022-10-01", partij=nhg.pk) == ""
