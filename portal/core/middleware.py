@@ -1,0 +1,18 @@
+from django.core.exceptions import BadRequest
+
+
+def refuse_nul_bytes(get_response):
+    """A NUL byte in the query string is a 400, before any view passes it to the database.
+
+    No address of the portal takes one, and PostgreSQL refuses a string that holds one with an
+    error that would otherwise be a 500 (an admin search or autocomplete term, a filter). Form
+    fields refuse NUL bytes in posted data themselves.
+    """
+
+    def middleware(request):
+        for key, values in request.GET.lists():
+            if "\x00" in key or any("\x00" in value for value in values):
+                raise BadRequest("Het adres bevat een ongeldig teken.")
+        return get_response(request)
+
+    return middleware
