@@ -1,7 +1,7 @@
 from django import forms
 from django.utils import timezone
 
-from .models import NO_STATUS, Status, Verbeterafspraak, Voortgangsupdate
+from .models import NO_STATUS, Status, Verbeterafspraak, Voortgangsupdate, is_redacteur
 
 
 class VoortgangsupdateForm(forms.ModelForm):
@@ -43,7 +43,7 @@ class VoortgangsupdateForm(forms.ModelForm):
         self.fields["peildatum"].initial = timezone.localdate
         own_partijen = afspraak.partijen_for(user)
         partij = self.fields["partij"]
-        if user.is_staff and not own_partijen:
+        if is_redacteur(user) and not own_partijen:
             # Staff may record what a party reported to them, or report as Zorginstituut.
             partij.queryset = partij.queryset.filter(pk__in=[p.pk for p in afspraak.partijen()])
             partij.empty_label = "Zorginstituut Nederland (geen partij)"

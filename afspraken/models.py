@@ -2,6 +2,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -12,6 +13,27 @@ from simple_history.models import HistoricalRecords
 
 from portal.core.versie import bump_versie
 from trajecten.models import Thema, Traject
+
+from .markup import render_markdown
+
+# The longest texts, in characters. A text is shown on every page of its agreement and in the
+# reports; without a limit one post can make all of those slow. Django checks `max_length` of
+# a TextField only in forms, so each field has a validator too, which `full_clean()` runs.
+OMSCHRIJVING_MAX_LENGTH = 5_000
+TEKST_MAX_LENGTH = 20_000
+TOELICHTING_MAX_LENGTH = 5_000
+
+
+def is_redacteur(user) -> bool:
+    """Zorginstituut staff who keep the agreements (the editors' role, by its right to change
+    them): they see every agreement and may report on any, for a party or as Zorginstituut.
+    Other staff, such as the account administrators, see what a member of their party would.
+    """
+    return (
+        user.is_authenticated
+        and user.is_staff
+        and user.has_perm("afspraken.change_verbeterafspraak")
+    )
 
 
 def partij_ids_for(user) -> set[int]:
@@ -140,6 +162,9 @@ STATUS_CHOICES = [*Status.choices, (NO_STATUS, NO_STATUS_LABEL)]
 
 # A delay or a stop must be explained.
 NEEDS_TOELICHTING = [Status.VERTRAAGD, Status.GESTOPT]
+# How far after its peildatum a delay may expect the agreement done: no agreement runs longer,
+# and a date in the year 9999 is a typing error, not a plan.
+MAX_DELAY_YEARS = 25
 
 
 def status_label(code: str) -> str:
@@ -153,10 +178,10 @@ NEWEST_FIRST = ["-peildatum", "-created_at", "-pk"]
 
 class VerbeterafspraakQuerySet(models.QuerySet):
     def for_user(self, user):
-        """Agreements the user sees: all for staff, else those of the user's parties."""
+        """Agreements the user sees: all for an editor, else those of the user's parties."""
         if not user.is_authenticated:
             return self.none()
-        if user.is_staff:
+        if is_redacteur(user):
             return self.all()
         return self.involving(Partij.objects.for_user(user))
 
@@ -228,7 +253,12 @@ class Verbeterafspraak(models.Model):
         max_length=300,
         help_text="Gebiedende wijs, bijvoorbeeld ‘Voorkom onnodige verwijzing’.",
     )
-    omschrijving = models.TextField("omschrijving", blank=True)
+    omschrijving = models.TextField(
+        "omschrijving",
+        blank=True,
+        max_length=OMSCHRIJVING_MAX_LENGTH,
+        validators=[MaxLengthValidator(OMSCHRIJVING_MAX_LENGTH)],
+    )
     regiehouder = models.ForeignKey(
         Partij,
         on_delete=models.PROTECT,
@@ -380,12 +410,21 @@ class Voortgangsupdate(models.Model):
     )
     peildatum = models.DateField("peildatum", default=timezone.localdate)
     status = models.CharField("status", max_length=20, choices=Status)
-    tekst = models.TextField("voortgang")
+    tekst = models.TextField(
+        "voortgang",
+        max_length=TEKST_MAX_LENGTH,
+        validators=[MaxLengthValidator(TEKST_MAX_LENGTH)],
+    )
     toelichting = models.TextField(
         "toelichting",
         blank=True,
+        max_length=TOELICHTING_MAX_LENGTH,
+        validators=[MaxLengthValidator(TOELICHTING_MAX_LENGTH)],
         help_text="Verplicht bij ‘loopt met vertraging’ en ‘gestopt’: waarom?",
     )
+    # The texts above as sanitised HTML (`afspraken.markup`), rendered once by `save()`.
+    tekst_html = models.TextField("voortgang (HTML)", editable=False)
+    toelichting_html = models.TextField("toelichting (HTML)", editable=False)
     verwachte_datum = models.DateField(
         "nieuwe verwachte datum",
         null=True,
@@ -413,6 +452,7 @@ class Voortgangsupdate(models.Model):
 
     objects = VoortgangsupdateQuerySet.as_manager()
     history = HistoricalRecords(
+        excluded_fields=["tekst_html", "toelichting_html"],  # follow from the texts
         verbose_name="wijziging in voortgangsupdate",
         verbose_name_plural="wijzigingen in voortgangsupdates",
     )
@@ -441,6 +481,9 @@ class Voortgangsupdate(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise PermissionDenied(FINAL)
+        # Rendered once, here, so that no page or report renders an update's Markdown again.
+        self.tekst_html = render_markdown(self.tekst)
+        self.toelichting_html = render_markdown(self.toelichting)
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
@@ -461,6 +504,11 @@ class Voortgangsupdate(models.Model):
                 errors["verwachte_datum"] = "Geef bij een vertraging de nieuwe verwachte datum op."
             elif self.peildatum and self.verwachte_datum <= self.peildatum:
                 errors["verwachte_datum"] = "De nieuwe verwachte datum moet na de peildatum liggen."
+            elif self.peildatum and _too_far_after(self.peildatum, self.verwachte_datum):
+                errors["verwachte_datum"] = (
+                    f"De nieuwe verwachte datum kan hoogstens {MAX_DELAY_YEARS} jaar na de "
+                    "peildatum liggen."
+                )
         if self.peildatum and self.verbeterafspraak_id:
             errors.update(self._peildatum_errors())
         if self.partij_id and self.verbeterafspraak_id:
@@ -500,6 +548,11 @@ class Voortgangsupdate(models.Model):
                     "dan de juiste stand met de datum van vandaag."
                 )
         return errors
+
+
+def _too_far_after(start: datetime.date, end: datetime.date) -> bool:
+    """Whether `end` lies more than MAX_DELAY_YEARS after `start` (29 February included)."""
+    return (end.year, end.month, end.day) > (start.year + MAX_DELAY_YEARS, start.month, start.day)
 
 
 def _long(date: datetime.date) -> str:

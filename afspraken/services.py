@@ -3,7 +3,7 @@ import datetime
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from .models import Partij, Verbeterafspraak, Voortgangsupdate
+from .models import Partij, Verbeterafspraak, Voortgangsupdate, is_redacteur
 
 
 class UpdateConflict(Exception):
@@ -46,7 +46,7 @@ def rapporteer_voortgang(
     """
     if not user.has_perm("afspraken.add_voortgangsupdate", afspraak):
         raise PermissionDenied
-    if not user.is_staff and partij not in afspraak.partijen_for(user):
+    if not is_redacteur(user) and partij not in afspraak.partijen_for(user):
         raise PermissionDenied  # a party member speaks for one of their own parties
     with transaction.atomic():
         locked = (

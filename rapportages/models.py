@@ -1,6 +1,7 @@
 import hashlib
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
@@ -9,11 +10,23 @@ from simple_history.models import HistoricalRecords
 
 from trajecten.models import Traject
 
+# The longest staff texts of a report, in characters: several pages each. They are rendered
+# whenever a report is built, so their length bounds that work. Django checks `max_length` of a
+# TextField only in forms, so each field has a validator too, which `full_clean()` runs.
+INLEIDING_MAX_LENGTH = 20_000
+VERVOLG_MAX_LENGTH = 10_000
+
+
+def may_see_concepts(user) -> bool:
+    """Zorginstituut's editors see reports before they are published; nobody else does, staff
+    with other work (the account administrators) included."""
+    return user.is_authenticated and user.is_staff and user.has_perm("rapportages.view_rapportage")
+
 
 class RapportageQuerySet(models.QuerySet):
     def for_user(self, user):
-        """Reports the user may open: all for staff, else only those with a published edition."""
-        if user.is_authenticated and user.is_staff:
+        """Reports the user may open: all for an editor, else those with a published edition."""
+        if may_see_concepts(user):
             return self.all()
         return self.published()
 
@@ -56,10 +69,17 @@ class Rapportage(models.Model):
     peildatum = models.DateField(
         "peildatum", help_text="De rapportage toont elke afspraak zoals die op deze datum stond."
     )
-    inleiding = models.TextField("inleiding", blank=True)
+    inleiding = models.TextField(
+        "inleiding",
+        blank=True,
+        max_length=INLEIDING_MAX_LENGTH,
+        validators=[MaxLengthValidator(INLEIDING_MAX_LENGTH)],
+    )
     vervolg = models.TextField(
         "vervolg",
         blank=True,
+        max_length=VERVOLG_MAX_LENGTH,
+        validators=[MaxLengthValidator(VERVOLG_MAX_LENGTH)],
         help_text="Slottekst: wat er nu gebeurt en wanneer de volgende rapportage verschijnt.",
     )
     created_by = models.ForeignKey(

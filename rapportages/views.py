@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from .content import build_content
 from .forms import PublishForm
-from .models import Editie, Rapportage
+from .models import Editie, Rapportage, may_see_concepts
 from .rendering import render_html, render_pdf
 from .services import publiceer_rapportage
 
@@ -24,7 +24,7 @@ def get_rapportage_for_user(user, *, jaar: int, slug: str | None = None) -> Rapp
 
 
 def get_concept_for_user(user, pk: int) -> Rapportage:
-    if not (user.is_authenticated and user.is_staff):
+    if not may_see_concepts(user):
         raise Http404("Geen rapportage gevonden.")
     return get_object_or_404(Rapportage.objects.select_related("traject"), pk=pk)
 

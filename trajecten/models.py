@@ -1,6 +1,7 @@
 import datetime
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery
 from django.urls import reverse
@@ -8,6 +9,10 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from portal.core.versie import bump_versie
+
+# The longest description, in characters. Django checks `max_length` of a TextField only in
+# forms, so the field has a validator too, which `full_clean()` runs.
+OMSCHRIJVING_MAX_LENGTH = 5_000
 
 
 class TrajectQuerySet(models.QuerySet):
@@ -40,7 +45,12 @@ class Traject(models.Model):
     icd10_codes = models.CharField(
         "ICD-10-codes", max_length=200, blank=True, help_text="Bijvoorbeeld ‘I80.2, I26’."
     )
-    omschrijving = models.TextField("korte omschrijving", blank=True)
+    omschrijving = models.TextField(
+        "korte omschrijving",
+        blank=True,
+        max_length=OMSCHRIJVING_MAX_LENGTH,
+        validators=[MaxLengthValidator(OMSCHRIJVING_MAX_LENGTH)],
+    )
     signalementdatum = models.DateField(
         "datum verbetersignalement",
         null=True,

@@ -7,9 +7,10 @@ register = template.Library()
 
 @register.filter
 def report_markdown(value: str):
-    """Text entered by a party or by staff, as in the rest of the portal: sanitised Markdown.
+    """A staff text of the report (inleiding, vervolg): sanitised Markdown, as in the rest of
+    the portal, rendered while the report is built; their length limits bound that work.
 
-    The one place where the report turns such text into HTML. Links stay links; WeasyPrint
-    never fetches them, and images are not among the allowed tags.
+    An update's texts are not rendered here: the report shows the HTML stored with the update.
+    Links stay links; WeasyPrint never fetches them, and images are not among the allowed tags.
     """
     return render_markdown(value)

@@ -4,7 +4,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
-from afspraken.models import NO_STATUS, Status, Verbeterafspraak, Voortgangsupdate
+from afspraken.models import (
+    NO_STATUS,
+    TEKST_MAX_LENGTH,
+    Status,
+    Verbeterafspraak,
+    Voortgangsupdate,
+)
 from tests.factories import (
     LidmaatschapFactory,
     ThemaFactory,
@@ -138,3 +144,31 @@ def test_involved_party_sees_the_agreement_once(afspraak, niv, nhg):
     LidmaatschapFactory(partij=niv, user=member_of_both)
     assert list(Verbeterafspraak.objects.for_user(member_of_both)) == [afspraak]
     assert [p.afkorting for p in afspraak.partijen()] == ["NHG", "NIV"]
+
+
+def test_an_update_is_rendered_once_when_stored(afspraak):
+    update = VoortgangsupdateFactory(
+        verbeterafspraak=afspraak,
+        status=Status.GESTOPT,
+        tekst="Wat er gebeurde:\n- **niets**",
+        toelichting="<script>alert(1)</script>Geen *geld*.",
+    )
+    update.refresh_from_db()
+    assert (
+        update.tekst_html == "<p>Wat er gebeurde:</p>\n<ul>\n<li><strong>niets</strong></li>\n</ul>"
+    )
+    assert update.toelichting_html == (
+        "<p>&lt;script&gt;alert(1)&lt;/script&gt;Geen <em>geld</em>.</p>"  # as typed, as text
+    )
+    assert VoortgangsupdateFactory(verbeterafspraak=afspraak).toelichting_html == ""
+
+
+def test_a_text_over_the_limit_is_refused_by_the_model(afspraak):
+    update = Voortgangsupdate(
+        verbeterafspraak=afspraak, status=Status.OP_SCHEMA, tekst="a" * (TEKST_MAX_LENGTH + 1)
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        update.full_clean()
+    assert excinfo.value.message_dict["tekst"] == [
+        "Zorg dat deze waarde niet meer dan 20000 tekens bevat (het zijn er nu 20001)."
+    ]

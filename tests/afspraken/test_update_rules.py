@@ -13,7 +13,13 @@ from django.db.models import ProtectedError
 from django.urls import reverse
 from django.utils import timezone
 
-from afspraken.models import Status, Verbeterafspraak, Voortgangsupdate
+from afspraken.models import (
+    TEKST_MAX_LENGTH,
+    TOELICHTING_MAX_LENGTH,
+    Status,
+    Verbeterafspraak,
+    Voortgangsupdate,
+)
 from afspraken.services import rapporteer_voortgang
 from rapportages.services import publiceer_rapportage
 from tests.adminforms import post_data
@@ -133,6 +139,30 @@ def test_a_peildatum_inside_the_frozen_period_is_refused(add_update, afspraak, s
     assert "is vastgelegd tot en met 1 november 2022" in errors
     assert not afspraak.voortgangsupdates.exists()
     assert add_update(afspraak, peildatum="2022-11-02") == ""
+
+
+def test_a_text_over_the_limit_is_refused(add_update, afspraak):
+    errors = add_update(afspraak, peildatum="2022-10-01", tekst="a" * (TEKST_MAX_LENGTH + 1))
+    assert "Zorg dat deze waarde niet meer dan 20000 tekens bevat (het zijn er nu 20001)." in errors
+    errors = add_update(
+        afspraak,
+        peildatum="2022-10-01",
+        status=Status.VERTRAAGD,
+        toelichting="b" * (TOELICHTING_MAX_LENGTH + 1),
+        verwachte_datum="2023-12-31",
+    )
+    assert "Zorg dat deze waarde niet meer dan 5000 tekens bevat (het zijn er nu 5001)." in errors
+    assert not afspraak.voortgangsupdates.exists()
+    assert add_update(afspraak, peildatum="2022-10-01", tekst="a" * TEKST_MAX_LENGTH) == ""
+
+
+def test_an_expected_date_more_than_25_years_on_is_refused(add_update, afspraak):
+    delay = {"status": Status.VERTRAAGD, "toelichting": "Geen geld.", "peildatum": "2022-10-01"}
+    for far in ("9999-12-31", "2047-10-02"):
+        errors = add_update(afspraak, verwachte_datum=far, **delay)
+        assert "De nieuwe verwachte datum kan hoogstens 25 jaar na de peildatum liggen." in errors
+    assert not afspraak.voortgangsupdates.exists()
+    assert add_update(afspraak, verwachte_datum="2047-10-01", **delay) == ""
 
 
 @pytest.fixture

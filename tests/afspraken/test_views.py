@@ -1,10 +1,20 @@
 import datetime
+import time
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from markdown_it import MarkdownIt
 
-from afspraken.models import Status, Verbeterafspraak, Voortgangsupdate
+from afspraken.filters import MAX_SEARCH_LENGTH, MAX_SEARCH_WORDS
+from afspraken.management.commands.markdown_benchmark import nasty_texts
+from afspraken.models import (
+    TEKST_MAX_LENGTH,
+    TOELICHTING_MAX_LENGTH,
+    Status,
+    Verbeterafspraak,
+    Voortgangsupdate,
+)
 from rapportages.services import publiceer_rapportage
 from tests.factories import (
     PartijFactory,
@@ -478,10 +488,13 @@ def test_typed_markup_cannot_run_in_the_timeline(client, alice, afspraak):
     response = client.get(detail_url(afspraak))
     timeline = response.text.split('id="tijdlijn"')[1]
     assert "<script>alert" not in timeline
-    assert "onerror" not in timeline
+    assert "<img" not in timeline
+    assert "&lt;img src=x onerror=" in timeline  # shown as typed, as text
     assert "<strong>echt</strong>" in timeline
-    # Stored as typed: the cleaning happens when it is shown.
-    assert afspraak.voortgangsupdates.get().tekst == tekst
+    # Stored as typed, beside the cleaned HTML that pages show.
+    stored = afspraak.voortgangsupdates.get()
+    assert stored.tekst == tekst
+    assert "<strong>echt</strong>" in stored.tekst_html
 
 
 def test_second_of_two_simultaneous_reports_is_told_and_keeps_its_text(
@@ -574,3 +587,107 @@ def test_list_survives_nonsense_in_the_query(client, alice, several):
     )
     assert response.status_code == 200
     assert "partij" in response.context["filter"].form.errors
+
+
+# Bounded work: a text has a length limit, is rendered once when stored, never on a page.
+
+
+def test_a_text_over_the_limit_is_refused_and_kept_in_the_form(client, alice, afspraak):
+    client.force_login(alice)
+    tekst = "a" * 60_000
+    response = client.post(detail_url(afspraak), update_data(afspraak, tekst=tekst))
+    assert response.status_code == 200
+    assert response.context["form"].errors["tekst"] == [
+        "Zorg dat deze waarde niet meer dan 20000 tekens bevat (het zijn er nu 60000)."
+    ]
+    assert response.context["form"]["tekst"].value() == tekst
+    assert tekst in response.text
+    assert not Voortgangsupdate.objects.exists()
+
+
+def test_the_form_tells_the_browser_the_limits(client, alice, afspraak):
+    client.force_login(alice)
+    response = client.get(detail_url(afspraak))
+    assert f'maxlength="{TEKST_MAX_LENGTH}"' in response.text
+    assert f'maxlength="{TOELICHTING_MAX_LENGTH}"' in response.text
+
+
+@pytest.mark.parametrize(
+    "tekst",
+    [
+        "a" * TEKST_MAX_LENGTH,  # one line, which took the old list rule quadratic time
+        nasty_texts(TEKST_MAX_LENGTH)["all of them"],
+        nasty_texts(TEKST_MAX_LENGTH)["text and list items"],  # the slowest in the benchmark
+    ],
+    ids=["one line", "all nasty constructs", "text and list items"],
+)
+def test_the_longest_text_is_stored_and_shown_quickly(client, alice, afspraak, tekst):
+    """1 s is a safety bound; `manage.py markdown_benchmark` prints the real times."""
+    client.force_login(alice)
+    started = time.perf_counter()
+    response = client.post(detail_url(afspraak), update_data(afspraak, tekst=tekst))
+    posted = time.perf_counter() - started
+    assert response.status_code == 302
+    started = time.perf_counter()
+    response = client.get(detail_url(afspraak))
+    shown = time.perf_counter() - started
+    assert response.status_code == 200
+    assert posted < 1, f"storing took {posted:.2f} s"
+    assert shown < 1, f"showing took {shown:.2f} s"
+
+
+@pytest.fixture
+def never_render_an_update(monkeypatch):
+    """Fail the test if an update's text reaches the Markdown renderer once it is stored."""
+    render = MarkdownIt.render
+
+    def render_unless_an_update(self, source, env=None):
+        assert "Voortgangsmarker" not in source, "an update's text was rendered again"
+        return render(self, source, env)
+
+    monkeypatch.setattr(MarkdownIt, "render", render_unless_an_update)
+
+
+def test_pages_and_reports_show_the_stored_html_of_an_update(client, staff, afspraak, request):
+    VoortgangsupdateFactory(
+        verbeterafspraak=afspraak,
+        peildatum=datetime.date(2022, 10, 1),
+        status=Status.VERTRAAGD,
+        tekst="Voortgangsmarker: **vet**",
+        toelichting="Voortgangsmarker: *reden*",
+        verwachte_datum=datetime.date(2024, 6, 30),
+    )
+    rapportage = RapportageFactory(traject=afspraak.traject, jaar=2022)
+    request.getfixturevalue("never_render_an_update")
+    client.force_login(staff)
+    for url in [
+        detail_url(afspraak),
+        reverse("trajecten:detail", kwargs={"slug": afspraak.traject.slug}),
+        reverse("rapportages:concept", kwargs={"pk": rapportage.pk}),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "Voortgangsmarker: <strong>vet</strong>" in response.text, url
+    assert "Voortgangsmarker: <em>reden</em>" in response.text  # the report's delay box
+
+
+def test_a_search_over_the_length_limit_is_refused(client, alice, several):
+    client.force_login(alice)
+    response = client.get(LIST_URL, {"q": "x" * (MAX_SEARCH_LENGTH + 1)})
+    assert response.status_code == 200
+    assert response.context["filter"].form.errors["q"] == [
+        f"Zoek met hoogstens {MAX_SEARCH_LENGTH} tekens (u gebruikte er {MAX_SEARCH_LENGTH + 1})."
+    ]
+
+
+def test_a_search_uses_its_first_words_only(client, alice, several):
+    """Each word adds a condition over four columns; after MAX_SEARCH_WORDS they are ignored."""
+    client.force_login(alice)
+    # Ten distinct words that all match "Behandel thuis" (its title, trajectory or theme),
+    # repeated words counting once, then one that matches nothing.
+    words = "behandel thuis diepe veneuze trombose en longembolie behandeling hand uis"
+    assert len(words.split()) == MAX_SEARCH_WORDS
+    response = client.get(LIST_URL, {"q": f"thuis {words} thuis nergens"})
+    assert [a.titel for a in response.context["page"]] == [several["delayed"].titel]
+    response = client.get(LIST_URL, {"q": "behandel thuis nergens"})
+    assert list(response.context["page"]) == []

@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from afspraken.models import Status
@@ -108,7 +109,13 @@ def test_publishing_is_post_only_and_needs_confirmation(client, staff, rapportag
 
 
 def test_publishing_needs_the_permission(client, rapportage):
-    client.force_login(UserFactory(username="stagiair", is_staff=True))
+    """A staff member who may read concepts but not publish them."""
+    stagiair = UserFactory(username="stagiair", is_staff=True)
+    stagiair.user_permissions.add(
+        Permission.objects.get(content_type__app_label="rapportages", codename="view_rapportage")
+    )
+    client.force_login(stagiair)
+    assert client.get(reverse("rapportages:concept", args=[rapportage.pk])).status_code == 200
 
     response = client.post(
         reverse("rapportages:publiceren", args=[rapportage.pk]), {"bevestig": "on"}
@@ -202,7 +209,8 @@ def test_concept_page_takes_a_fixed_number_of_queries(
     client, staff, rapportage, afspraken, django_assert_num_queries
 ):
     client.force_login(staff)
-    # session and user (and the session saved again), the report, its editions, the permission
-    # check, and the report's content: independent of the number of agreements.
-    with django_assert_num_queries(17):
+    # session and user (and the session saved again), the device of the staff member's second
+    # factor, the report, its editions, the permission check, and the report's content:
+    # independent of the number of agreements.
+    with django_assert_num_queries(18):
         assert client.get(rapportage.get_concept_url()).status_code == 200

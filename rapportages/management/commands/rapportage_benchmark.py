@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from afspraken.markup import render_markdown
 from afspraken.models import Partij, Status, Verbeterafspraak, Voortgangsupdate
 from rapportages.content import build_content
 from rapportages.models import Rapportage
@@ -29,6 +30,8 @@ TEXT = (
     "patiëntenvertegenwoordigers. Het commentaar wordt verwerkt; daarna volgt de autorisatie "
     "door de besturen en de implementatie in de regio's."
 )
+
+DELAY_TEXT = "Er is vertraging door capaciteitsgebrek."
 
 
 class Command(BaseCommand):
@@ -150,11 +153,13 @@ class Command(BaseCommand):
             for traject in trajecten
         )
         updates = []
+        # bulk_create skips `Voortgangsupdate.save()`, which renders the texts; so here, once.
+        html = {text: render_markdown(text) for text in (TEXT, DELAY_TEXT, "")}
         for afspraak in afspraken:
             for index in range(per_afspraak):
                 status = rng.choice(Status.values)
                 toelichting = (
-                    "Er is vertraging door capaciteitsgebrek."
+                    DELAY_TEXT
                     if status
                     in (
                         Status.VERTRAAGD,
@@ -170,7 +175,9 @@ class Command(BaseCommand):
                         + datetime.timedelta(days=index * 640 // per_afspraak),
                         status=status,
                         tekst=TEXT,
+                        tekst_html=html[TEXT],
                         toelichting=toelichting,
+                        toelichting_html=html[toelichting],
                         verwachte_datum=datetime.date(2026, 12, 31)
                         if status == Status.VERTRAAGD
                         else None,
