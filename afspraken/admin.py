@@ -4,7 +4,7 @@ from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 
-from portal.core.history import HistoryAdmin, register_audit_trail
+from portal.core.history import BadInputMixin, HistoryAdmin, register_audit_trail
 from portal.core.versie import VersieForm
 from trajecten.admin import TrajectAdmin
 from trajecten.models import Faseperiode, Thema, Traject
@@ -26,7 +26,7 @@ class LidmaatschapFormSet(BaseInlineFormSet):
         return "Kies elke gebruiker maar één keer."
 
 
-class LidmaatschapInline(admin.TabularInline):
+class LidmaatschapInline(BadInputMixin, admin.TabularInline):
     """A party's members. A membership is added or removed, never changed to another user,
     so existing rows are read-only, which also spares a user lookup per row."""
 
@@ -147,7 +147,9 @@ class PartijFilter(admin.SimpleListFilter):
         return [(str(p.pk), p.afkorting) for p in Partij.objects.only("pk", "afkorting")]
 
     def queryset(self, request, queryset):
-        if self.value():
+        # Only a party on offer: anything else (`abc`, a number beyond the database's integers)
+        # would fail in the query, so it leaves the list unfiltered like the other filters.
+        if self.value() in {value for value, _ in self.lookup_choices}:
             return queryset.filter(
                 pk__in=Verbeterafspraak.objects.filter(regiehouder=self.value())
                 .values("pk")

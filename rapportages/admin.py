@@ -29,6 +29,8 @@ class EditieInline(admin.TabularInline):
 
     @admin.display(description="bekijken")
     def links(self, editie):
+        if editie.pk is None:  # a posted row that is no edition of this report
+            return "–"
         return format_html(
             '<a href="{}">HTML</a> · <a href="{}">PDF</a>',
             editie.get_absolute_url(),
