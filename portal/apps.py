@@ -2,7 +2,18 @@ from django.apps import AppConfig
 
 
 class PortalConfig(AppConfig):
-    """The composed site: home, trajectory pages, the editors' group and the demo loader."""
+    """The composed site: home, trajectory pages, the staff roles and the demo loader."""
 
     name = "portal"
     verbose_name = "Portaal"
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+        from django.db.models.signals import post_migrate
+
+        from .core.sessions import record_login_time
+        from .groups import ensure_roles
+
+        user_logged_in.connect(record_login_time, dispatch_uid="portal_record_login_time")
+        # After the permissions of every app, portal's being the last app's.
+        post_migrate.connect(ensure_roles, sender=self, dispatch_uid="portal_ensure_roles")

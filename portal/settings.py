@@ -40,7 +40,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG e
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, on a site that asks staff for their second factor.
+    "portal.adminsite.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -74,6 +75,10 @@ MIDDLEWARE = [
     # Marks request.user verified once they have passed a second factor.
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "portal.core.middleware.no_store_for_users",
+    "portal.core.sessions.end_session_after_absolute_age",
+    # Sends staff to the second factor until they have passed it.
+    "portal.mfa.require_second_factor",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -188,6 +193,8 @@ SESSION_COOKIE_HTTPONLY = True
 # Idle timeout: the session expires after this many seconds without a request.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", "1800"))
 SESSION_SAVE_EVERY_REQUEST = True
+# Absolute lifetime: logged out this many seconds after logging in, however active.
+SESSION_ABSOLUTE_AGE = int(os.environ.get("SESSION_ABSOLUTE_SECONDS", str(12 * 60 * 60)))
 X_FRAME_OPTIONS = "DENY"
 
 SECURE_CSP = {
@@ -202,13 +209,24 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
-# Login throttling: lock out a username+address pair after repeated failures.
+# Login throttling (portal/throttles.py): a username is locked out after AXES_FAILURE_LIMIT
+# failures from any address, an address after AXES_IP_FAILURE_LIMIT failures on any usernames
+# (higher: an organisation's people share an address), each for the cool-off time.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_IP_FAILURE_LIMIT = int(os.environ.get("AXES_IP_FAILURE_LIMIT", "30"))
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+AXES_HANDLER = "portal.throttles.LoginThrottle"
+# Cuts a posted username to the 255 characters of axes' column.
+AXES_USERNAME_CALLABLE = "portal.throttles.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "0")) or None
+
+# Second factor for staff (portal/mfa.py).
+OTP_TOTP_ISSUER = "Passende zorg portaal"
+# Secrets and recovery codes stay out of the admin.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LOGGING = {
     "version": 1,

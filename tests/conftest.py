@@ -2,14 +2,20 @@
 
 The trajectory `dvt` has one agreement led by alice's party with charlie's party not involved,
 so each protected page can be tried by member, colleague, outsider and staff.
+
+Staff pass a second factor after their password. `client.force_login()` skips the password,
+and for staff it skips the second factor too, unless told `verified=False`;
+tests/portal/test_mfa.py goes through the real pages.
 """
 
 import datetime
 
+import django.test
 import pytest
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from afspraken.models import Partij
-from portal.groups import ensure_redactiegroep
+from portal.groups import ensure_beheergroep, ensure_redactiegroep
 from trajecten.models import Faseperiode
 
 from .factories import (
@@ -21,6 +27,23 @@ from .factories import (
     UserFactory,
     VerbeterafspraakFactory,
 )
+from .mfa import authenticator_app
+
+
+class Client(django.test.Client):
+    def force_login(self, user, backend=None, *, verified=True):
+        """Log in without a password; staff also as if they had entered a code from their
+        authenticator app (which they get if they had none), unless `verified=False`."""
+        super().force_login(user, backend)
+        if verified and (user.is_staff or user.is_superuser):
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = authenticator_app(user).persistent_id
+            session.save()
+
+
+@pytest.fixture
+def client():
+    return Client()
 
 
 @pytest.fixture
@@ -78,6 +101,19 @@ def staff(db):
     user = UserFactory(username="redactie", is_staff=True)
     user.groups.add(ensure_redactiegroep())
     return user
+
+
+@pytest.fixture
+def beheerder(db):
+    """A Zorginstituut account administrator: staff, in the beheer group (not superuser)."""
+    user = UserFactory(username="beheerder", first_name="Bea", last_name="Beheer", is_staff=True)
+    user.groups.add(ensure_beheergroep())
+    return user
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="super", is_staff=True, is_superuser=True)
 
 
 @pytest.fixture

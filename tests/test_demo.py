@@ -1,13 +1,17 @@
+import base64
 import datetime
+import io
+import re
 
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from afspraken.models import Partij, Status, Voortgangsupdate
-from portal.demo import load_demo
+from portal.demo import DEMO_TOTP_SECRETS, load_demo
 from tests.factories import TrajectFactory
 from trajecten.models import Faseperiode, Traject
 
@@ -99,3 +103,46 @@ def test_the_demo_loader_adds_progress_under_the_same_rules():
 
     assert Traject.objects.count() == 1
     assert not Voortgangsupdate.objects.exists()
+
+
+def test_the_demo_staff_have_an_authenticator_app_with_a_known_secret(settings):
+    settings.DEBUG = True
+    output = io.StringIO()
+    call_command("loaddemo", stdout=output)
+    User = get_user_model()
+    beheerder = User.objects.get(username="beheerder")
+    assert beheerder.check_password("demo")
+    assert beheerder.is_staff and not beheerder.is_superuser
+    assert beheerder.has_perm("auth.change_user")
+    assert not beheerder.has_perm("afspraken.change_verbeterafspraak")
+    assert not User.objects.get(username="redactie").has_perm("auth.change_user")
+    for username, secret in DEMO_TOTP_SECRETS.items():
+        device = TOTPDevice.objects.get(user__username=username)
+        assert device.confirmed
+        assert base64.b32encode(device.bin_key).decode() == secret
+        assert f"  {username}: {secret}" in output.getvalue()
+        assert device.config_url in output.getvalue()
+        assert f"secret={secret}" in device.config_url
+
+
+def test_totp_code_prints_a_code_that_the_app_would_show(settings):
+    settings.DEBUG = True
+    load_demo(publish=False)
+    device = TOTPDevice.objects.get(user__username="redactie")
+    output = io.StringIO()
+    call_command("totp_code", "redactie", stdout=output, stderr=io.StringIO())
+    code = output.getvalue().strip()
+    assert re.fullmatch(r"\d{6}", code)
+    assert device.verify_token(code)
+    # The code of this period is used up now; the command gives the next, which is accepted.
+    output = io.StringIO()
+    call_command("totp_code", "redactie", stdout=output, stderr=io.StringIO())
+    assert output.getvalue().strip() != code
+    assert device.verify_token(output.getvalue().strip())
+
+
+def test_totp_code_refuses_when_debug_is_off(settings):
+    load_demo(publish=False)
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="alleen als DEBUG aan staat"):
+        call_command("totp_code", "redactie")

@@ -16,3 +16,20 @@ def refuse_nul_bytes(get_response):
         return get_response(request)
 
     return middleware
+
+
+def no_store_for_users(get_response):
+    """A page for a logged-in user is kept in no cache, the browser's included.
+
+    What a logged-in user sees (their party's agreements, a concept report, the admin) must
+    not be there for the next person at a shared computer, nor in a proxy. Public pages for
+    visitors stay cacheable, and a view that sets Cache-Control itself keeps it.
+    """
+
+    def middleware(request):
+        response = get_response(request)
+        if request.user.is_authenticated and not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "no-store"
+        return response
+
+    return middleware

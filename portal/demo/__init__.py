@@ -6,6 +6,7 @@ so a second run changes nothing, not even the audit trail. Progress goes through
 `rapporteer_voortgang`, like every other way of adding it, oldest first with its real dates.
 """
 
+import base64
 import datetime
 import zoneinfo
 from pathlib import Path
@@ -14,10 +15,12 @@ import yaml
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models, transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from afspraken.models import Lidmaatschap, Partij, Status, Verbeterafspraak, Voortgangsupdate
 from afspraken.services import rapporteer_voortgang
-from portal.groups import ensure_redactiegroep
+from portal.groups import ensure_beheergroep, ensure_redactiegroep
+from portal.mfa import TOTP_DEVICE_NAME
 from rapportages.models import Rapportage
 from rapportages.services import publiceer_rapportage
 from trajecten.models import Faseperiode, Thema, Traject
@@ -33,6 +36,12 @@ DEMO_ACCOUNTS = {
     "zn": "ZN",
     "nvalt": "NVALT",
     "kngf": "KNGF",
+}
+# The staff accounts' authenticator-app secrets (base32), known so that the demo works without
+# a phone: `loaddemo` prints them, `manage.py totp_code <account>` prints the current code.
+DEMO_TOTP_SECRETS = {
+    "redactie": "DT3IIUBF5LQYFIMBFLB2TA2MISFW66PQ",
+    "beheerder": "7CY7XYMOIQY5A5D2VQZQRD35V6JNOCGA",
 }
 PROGRESS_PEILDATUM = (10, 1)  # progress of year N is reported per 1 October of N
 # Implementation-wide reports to the Minister: first sent in November 2022.
@@ -210,21 +219,8 @@ def _load_accounts(partijen: dict[str, Partij]) -> dict:
     """The demo accounts; returns the user who reports for each party (by abbreviation) and
     the editor (under 'redactie')."""
     User = get_user_model()
-    redactie, created = User.objects.get_or_create(
-        username="redactie",
-        defaults={
-            "first_name": "Redactie",
-            "last_name": "Zorginstituut",
-            "email": "redactie@example.org",
-            "is_staff": True,
-        },
-    )
-    if created:
-        redactie.set_password(DEMO_PASSWORD)
-        redactie.save()
-    group = ensure_redactiegroep()
-    if not redactie.groups.filter(pk=group.pk).exists():
-        redactie.groups.add(group)
+    redactie = _load_staff("redactie", "Redactie", ensure_redactiegroep())
+    _load_staff("beheerder", "Beheer", ensure_beheergroep())
     reporters = {"redactie": redactie}
     for username, abbr in DEMO_ACCOUNTS.items():
         user, created = User.objects.get_or_create(
@@ -241,6 +237,37 @@ def _load_accounts(partijen: dict[str, Partij]) -> dict:
         Lidmaatschap.objects.get_or_create(partij=partijen[abbr], user=user)
         reporters[abbr] = user
     return reporters
+
+
+def _load_staff(username: str, first_name: str, group):
+    """A staff account in one role, with its authenticator app set up with a known secret."""
+    user, created = get_user_model().objects.get_or_create(
+        username=username,
+        defaults={
+            "first_name": first_name,
+            "last_name": "Zorginstituut",
+            "email": f"{username}@example.org",
+            "is_staff": True,
+        },
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+    if not user.groups.filter(pk=group.pk).exists():
+        user.groups.add(group)
+    key = base64.b32decode(DEMO_TOTP_SECRETS[username]).hex()
+    # Drift, last code and throttle change as the device is used; only the secret is the demo's.
+    _upsert(TOTPDevice, {"key": key, "confirmed": True}, user=user, name=TOTP_DEVICE_NAME)
+    return user
+
+
+def demo_totp_devices() -> list[TOTPDevice]:
+    """The demo staff accounts' authenticator apps, as `loaddemo` prints them."""
+    return list(
+        TOTPDevice.objects.filter(user__username__in=DEMO_TOTP_SECRETS, confirmed=True)
+        .select_related("user")
+        .order_by("user__username")
+    )
 
 
 def _load_rapportages(*, publish: bool) -> None:

@@ -15,6 +15,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from tests.mfa import authenticator_app, code_for  # noqa: E402
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -89,3 +91,9 @@ def log_in(page, username: str, password: str = "geheim-wachtwoord-123"):
     page.get_by_label("Gebruikersnaam").fill(username)
     page.get_by_label("Wachtwoord").fill(password)
     page.get_by_role("button", name="Inloggen").click()
+
+
+def enter_code(page, user):
+    """The second factor that staff pass after their password: the code their app shows."""
+    page.get_by_label("Code").fill(code_for(authenticator_app(user)))
+    page.get_by_role("button", name="Controleren").click()

@@ -23,9 +23,10 @@ from tests.factories import (
     TrajectFactory,
     VerbeterafspraakFactory,
 )
+from tests.mfa import authenticator_app
 from trajecten.models import Faseperiode, Traject
 
-from .conftest import log_in
+from .conftest import enter_code, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -176,10 +177,12 @@ def test_a_closed_trajectory_gets_its_history_reported_and_published(
     # 2. Zorginstituut records what the orthopaedists reported, in the admin.
     page.context.clear_cookies()
     change_url = f"/admin/afspraken/verbeterafspraak/{keuzehulp.pk}/change/"
+    authenticator_app(staff)
     page.goto(f"/admin/login/?next={change_url}")
     page.get_by_label("Gebruikersnaam").fill("redactie")
     page.get_by_label("Wachtwoord").fill("geheim-wachtwoord-123")
     page.get_by_role("button", name="Aanmelden").click()  # Django's own word, in the admin
+    enter_code(page, staff)
     expect(
         page.get_by_role("heading", level=2, name="2. Kies samen met een keuzehulp")
     ).to_be_visible()

@@ -8,8 +8,9 @@ from playwright.sync_api import expect
 
 from rapportages.models import Editie
 from tests.factories import RapportageFactory, VoortgangsupdateFactory
+from tests.mfa import authenticator_app
 
-from .conftest import log_in
+from .conftest import enter_code, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,8 +31,11 @@ def rapportage(afspraak):
 
 
 def test_staff_publish_and_a_visitor_reads_the_report(page, check_page, staff, rapportage):
+    authenticator_app(staff)
     page.goto("/accounts/login/?next=/rapportages/")
     log_in(page, "redactie")
+    check_page(page, "0-inlogcode")
+    enter_code(page, staff)
     page.get_by_role("link", name="Concept bekijken en publiceren").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(rapportage.titel)
     check_page(page, "1-concept")

@@ -9,3 +9,10 @@ def test_a_nul_byte_in_the_query_string_is_a_bad_request(client, query):
 
 def test_an_ordinary_query_string_passes(client, db):
     assert client.get("/rapportages/?q=trombose").status_code == 200
+
+
+def test_a_bad_request_gets_a_dutch_page(client, db):
+    response = client.get("/rapportages/?q=%00")
+    assert response.status_code == 400
+    assert "<h1>Ongeldig verzoek</h1>" in response.text
+    assert '<html lang="nl">' in response.text
