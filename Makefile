@@ -49,7 +49,8 @@ demo: migrate
 	DEBUG=1 $(BIN)/python manage.py loaddemo
 
 run: demo
-	@echo "Het portaal draait op http://127.0.0.1:$(PORT)/ (inloggen: redactie/demo of nhg/demo)"
+	@echo "Het portaal draait op http://127.0.0.1:$(PORT)/ (inloggen: nhg/demo; redactie/demo met de code van"
+	@echo "'DEBUG=1 $(BIN)/python manage.py totp_code redactie')"
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # What the tests need from Debian: Chromium for the browser tests, poppler for looking at PDFs,
