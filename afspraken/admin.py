@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
@@ -11,13 +12,15 @@ from trajecten.models import Faseperiode, Thema, Traject
 
 from .models import (
     STATUS_CHOICES,
+    Indicator,
     Lidmaatschap,
+    Meting,
     Partij,
     Verbeterafspraak,
     Voortgangsupdate,
     status_label,
 )
-from .services import rapporteer_voortgang
+from .services import meld_meting, rapporteer_voortgang
 
 
 class LidmaatschapFormSet(BaseInlineFormSet):
@@ -107,6 +110,41 @@ class VoortgangsupdateInline(admin.StackedInline):
         for action in ("add", "change", "delete", "view"):
             setattr(partij.widget, f"can_{action}_related", False)
         return formset
+
+
+# Figures in Dutch notation: 61,5.
+DUTCH_NUMBERS = {models.DecimalField: {"localize": True}}
+
+
+class IndicatorInline(BadInputMixin, admin.StackedInline):
+    """An agreement's indicators; their measurements are added on the indicator's own page."""
+
+    model = Indicator
+    formfield_overrides = DUTCH_NUMBERS
+    fields = [
+        "naam",
+        "definitie",
+        ("eenheid", "richting"),
+        ("basisjaar", "basiswaarde"),
+        ("streefjaar", "streefwaarde"),
+        ("bron", "leverancier"),
+    ]
+    autocomplete_fields = ["leverancier"]
+    show_change_link = True
+    extra = 0
+    can_delete = False  # an indicator with measurements stays; PROTECT says so elsewhere
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("leverancier", "traject")
+
+
+class TrajectIndicatorInline(IndicatorInline):
+    """The indicators of the trajectory as a whole (those of an agreement are on its page)."""
+
+    fk_name = "traject"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(verbeterafspraak__isnull=True)
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -205,7 +243,7 @@ class VerbeterafspraakAdmin(HistoryAdmin):
         ("Doel", {"fields": ["streefjaar", "streefwaarde"]}),
         ("Herkomst", {"fields": ["bron", "bron_url"]}),
     ]
-    inlines = [VoortgangsupdateInline]
+    inlines = [VoortgangsupdateInline, IndicatorInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_status_op()
@@ -290,7 +328,13 @@ class TrajectWithAfsprakenAdmin(TrajectAdmin):
     """The trajectory admin of `trajecten`, with the trajectory's agreements listed."""
 
     list_display = [*TrajectAdmin.list_display, "afspraken_count"]
-    inlines = [*TrajectAdmin.inlines, VerbeterafspraakInline]
+    inlines = [*TrajectAdmin.inlines, TrajectIndicatorInline, VerbeterafspraakInline]
+
+    def get_inlines(self, request, obj):
+        # Indicators are added to a trajectory that exists, as its agreements are.
+        if obj is None:
+            return [inline for inline in self.inlines if inline is not TrajectIndicatorInline]
+        return self.inlines
 
     def get_queryset(self, request):
         return (
@@ -302,6 +346,90 @@ class TrajectWithAfsprakenAdmin(TrajectAdmin):
     @admin.display(description="afspraken", ordering="afspraken_count")
     def afspraken_count(self, obj):
         return obj.afspraken_count
+
+
+class MetingInline(admin.TabularInline):
+    """The indicator's measurements: stored ones read-only, new ones added through the service,
+    like progress updates. A correction is a new measurement of the same year."""
+
+    model = Meting
+    formfield_overrides = DUTCH_NUMBERS
+    fields = [
+        "jaar",
+        "waarde",
+        "peildatum",
+        "bron",
+        "toelichting",
+        "partij",
+        "auteur",
+        "created_at",
+    ]
+    readonly_fields = ["auteur", "created_at"]
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("indicator", "partij", "auteur")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        partij = formset.form.base_fields["partij"]
+        partij.queryset = (
+            Partij.objects.filter(pk=obj.leverancier_id)
+            | Partij.objects.of_afspraak(obj.verbeterafspraak_id)
+            if obj
+            else Partij.objects.none()
+        )
+        partij.empty_label = "Zorginstituut Nederland (geen partij)"
+        for action in ("add", "change", "delete", "view"):
+            setattr(partij.widget, f"can_{action}_related", False)
+        return formset
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(HistoryAdmin):
+    formfield_overrides = DUTCH_NUMBERS
+    list_display = ["naam", "traject", "verbeterafspraak", "eenheid", "leverancier"]
+    list_select_related = ["traject", "verbeterafspraak", "leverancier"]
+    list_filter = ["traject", "eenheid"]
+    search_fields = ["naam", "definitie", "traject__naam"]
+    autocomplete_fields = ["traject", "verbeterafspraak", "leverancier"]
+    fields = [
+        "traject",
+        "verbeterafspraak",
+        "naam",
+        "definitie",
+        ("eenheid", "richting"),
+        ("basisjaar", "basiswaarde"),
+        ("streefjaar", "streefwaarde"),
+        ("bron", "leverancier"),
+        "volgorde",
+    ]
+    inlines = [MetingInline]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Meting:
+            return super().save_formset(request, form, formset, change)
+        for meting in sorted(formset.save(commit=False), key=lambda m: (m.peildatum, m.jaar)):
+            meld_meting(
+                indicator=form.instance,
+                user=request.user,
+                jaar=meting.jaar,
+                waarde=meting.waarde,
+                peildatum=meting.peildatum,
+                bron=meting.bron,
+                toelichting=meting.toelichting,
+                partij=meting.partij,
+            )
 
 
 admin.site.unregister(Traject)
@@ -319,4 +447,12 @@ register_audit_trail(
     Voortgangsupdate,
     ["verbeterafspraak", "peildatum", "status", "partij"],
     select_related=["verbeterafspraak", "partij"],
+)
+register_audit_trail(
+    Indicator,
+    ["traject", "verbeterafspraak", "naam"],
+    select_related=["traject", "verbeterafspraak"],
+)
+register_audit_trail(
+    Meting, ["indicator", "jaar", "waarde", "partij"], select_related=["indicator", "partij"]
 )

@@ -1,16 +1,17 @@
 import datetime
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery, Value
+from django.db.models import F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from simple_history.models import HistoricalRecords
 
+from portal.core.appendonly import AppendOnlyModel, AppendOnlyQuerySet
 from portal.core.versie import bump_versie
 from trajecten.models import Thema, Traject
 
@@ -370,13 +371,7 @@ class Verbeterafspraak(models.Model):
         )
 
 
-FINAL = (
-    "Een voortgangsupdate wordt nooit gewijzigd of verwijderd; een correctie is een nieuwe "
-    "voortgangsupdate."
-)
-
-
-class VoortgangsupdateQuerySet(models.QuerySet):
+class VoortgangsupdateQuerySet(AppendOnlyQuerySet):
     def newest_first(self):
         return self.order_by(*NEWEST_FIRST)
 
@@ -384,14 +379,8 @@ class VoortgangsupdateQuerySet(models.QuerySet):
         """The updates known at a date, newest first: the first one sets the status then."""
         return self.filter(peildatum__lte=on).newest_first()
 
-    def update(self, **kwargs):
-        raise PermissionDenied(FINAL)
 
-    def delete(self):
-        raise PermissionDenied(FINAL)
-
-
-class Voortgangsupdate(models.Model):
+class Voortgangsupdate(AppendOnlyModel):
     """A progress report on an agreement. Never edited: a correction is a new update.
 
     The rules for a new update live in `clean()`, which `afspraken.services.rapporteer_voortgang`
@@ -400,6 +389,10 @@ class Voortgangsupdate(models.Model):
     """
 
     Status = Status
+    FINAL = (
+        "Een voortgangsupdate wordt nooit gewijzigd of verwijderd; een correctie is een nieuwe "
+        "voortgangsupdate."
+    )
 
     verbeterafspraak = models.ForeignKey(
         Verbeterafspraak,
@@ -479,15 +472,11 @@ class Voortgangsupdate(models.Model):
         return f"{self.verbeterafspraak} – {self.get_status_display()} ({self.peildatum:%d-%m-%Y})"
 
     def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise PermissionDenied(FINAL)
-        # Rendered once, here, so that no page or report renders an update's Markdown again.
-        self.tekst_html = render_markdown(self.tekst)
-        self.toelichting_html = render_markdown(self.toelichting)
+        if self._state.adding:
+            # Rendered once, here, so that no page or report renders an update's Markdown again.
+            self.tekst_html = render_markdown(self.tekst)
+            self.toelichting_html = render_markdown(self.toelichting)
         super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionDenied(FINAL)
 
     def clean(self):
         """The rules for a new update, whoever adds it and however."""
@@ -525,12 +514,7 @@ class Voortgangsupdate(models.Model):
         if self.peildatum > timezone.localdate():
             errors["peildatum"] = "De peildatum kan niet in de toekomst liggen."
         elif traject.is_bevroren_op(self.peildatum):
-            errors["peildatum"] = (
-                f"De voortgang van {traject.naam} is vastgelegd tot en met "
-                f"{_long(traject.bevroren_tot)}: een gepubliceerde rapportage toont de stand op "
-                "die datum. Kies een latere peildatum; klopt een eerdere melding niet, meld dan "
-                "de juiste stand met de datum van vandaag."
-            )
+            errors["peildatum"] = _frozen_message(traject)
         else:
             newest = (
                 Voortgangsupdate.objects.filter(verbeterafspraak=afspraak)
@@ -557,3 +541,245 @@ def _too_far_after(start: datetime.date, end: datetime.date) -> bool:
 
 def _long(date: datetime.date) -> str:
     return date_format(date, "j F Y")
+
+
+def _frozen_message(traject: Traject) -> str:
+    return (
+        f"De voortgang van {traject.naam} is vastgelegd tot en met "
+        f"{_long(traject.bevroren_tot)}: een gepubliceerde rapportage toont de stand op "
+        "die datum. Kies een latere peildatum; klopt een eerdere melding niet, meld dan "
+        "de juiste stand met de datum van vandaag."
+    )
+
+
+DEFINITIE_MAX_LENGTH = 2_000
+METING_TOELICHTING_MAX_LENGTH = 2_000
+
+
+class Indicator(models.Model):
+    """A measured figure that shows whether care changed, for an agreement or a trajectory.
+
+    It has a baseline and, usually, a target; its measurements (`Meting`) say where it stands.
+    `afspraken.evaluatie` judges it against its target.
+    """
+
+    class Eenheid(models.TextChoices):
+        PERCENTAGE = "percentage", "%"
+        AANTAL = "aantal", "aantal"
+        PER_1000 = "per_1000", "per 1.000"
+        EURO = "euro", "€"
+        WEKEN = "weken", "weken"
+        DAGEN = "dagen", "dagen"
+
+    class Richting(models.TextChoices):
+        HOGER = "hoger", "Hoger is beter"
+        LAGER = "lager", "Lager is beter"
+
+    traject = models.ForeignKey(
+        Traject, on_delete=models.PROTECT, related_name="indicatoren", verbose_name="traject"
+    )
+    verbeterafspraak = models.ForeignKey(
+        Verbeterafspraak,
+        on_delete=models.PROTECT,
+        related_name="indicatoren",
+        verbose_name="verbeterafspraak",
+        null=True,
+        blank=True,
+        help_text="Leeg bij een indicator van het traject als geheel.",
+    )
+    naam = models.CharField("naam", max_length=300)
+    definitie = models.TextField(
+        "definitie",
+        max_length=DEFINITIE_MAX_LENGTH,
+        validators=[MaxLengthValidator(DEFINITIE_MAX_LENGTH)],
+        help_text="Wat wordt geteld, en als deel waarvan.",
+    )
+    eenheid = models.CharField("eenheid", max_length=20, choices=Eenheid)
+    richting = models.CharField("richting", max_length=10, choices=Richting)
+    basisjaar = models.PositiveSmallIntegerField("basisjaar")
+    basiswaarde = models.DecimalField("basiswaarde", max_digits=14, decimal_places=4)
+    streefjaar = models.PositiveSmallIntegerField("streefjaar", null=True, blank=True)
+    streefwaarde = models.DecimalField(
+        "streefwaarde", max_digits=14, decimal_places=4, null=True, blank=True
+    )
+    bron = models.CharField(
+        "bron", max_length=200, help_text="Bijvoorbeeld declaratiedata (Vektis), LROI, een enquête."
+    )
+    leverancier = models.ForeignKey(
+        Partij,
+        on_delete=models.PROTECT,
+        related_name="geleverde_indicatoren",
+        verbose_name="levert de cijfers",
+    )
+    volgorde = models.PositiveSmallIntegerField("volgorde", default=0)
+    created_at = models.DateTimeField("aangemaakt op", auto_now_add=True)
+    updated_at = models.DateTimeField("gewijzigd op", auto_now=True)
+
+    history = HistoricalRecords(
+        verbose_name="wijziging in indicator", verbose_name_plural="wijzigingen in indicatoren"
+    )
+
+    class Meta:
+        verbose_name = "indicator"
+        verbose_name_plural = "indicatoren"
+        ordering = ["traject", "verbeterafspraak__nummer", "volgorde", "naam"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(streefjaar__isnull=True, streefwaarde__isnull=True)
+                | Q(streefjaar__isnull=False, streefwaarde__isnull=False),
+                name="indicator_streefjaar_en_streefwaarde_samen",
+                violation_error_message="Vul streefjaar en streefwaarde allebei in, of geen van "
+                "beide.",
+            ),
+            models.CheckConstraint(
+                condition=Q(basisjaar__gte=1990) & Q(basisjaar__lte=2100),
+                name="indicator_basisjaar_redelijk",
+                violation_error_message="Vul een basisjaar tussen 1990 en 2100 in.",
+            ),
+            models.CheckConstraint(
+                condition=Q(streefjaar__isnull=True) | Q(streefjaar__gt=F("basisjaar")),
+                name="indicator_streefjaar_na_basisjaar",
+                violation_error_message="Het streefjaar moet na het basisjaar liggen.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.naam
+
+    def clean_fields(self, exclude=None):
+        if self.verbeterafspraak_id:
+            # An agreement's indicator belongs to the agreement's trajectory (set before the
+            # fields are checked, so that it need not be chosen twice).
+            self.traject_id = self.verbeterafspraak.traject_id
+        super().clean_fields(exclude)
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        for field in ("basiswaarde", "streefwaarde"):
+            error = self.value_error(getattr(self, field))
+            if error:
+                errors[field] = error
+        if errors:
+            raise ValidationError(errors)
+
+    def value_error(self, value) -> str:
+        """Why a value cannot be a figure of this indicator, or ''."""
+        if value is None:
+            return ""
+        if self.eenheid == self.Eenheid.PERCENTAGE and not 0 <= value <= 100:
+            return "Een percentage ligt tussen 0 en 100."
+        if self.eenheid != self.Eenheid.EURO and value < 0:
+            return f"Een waarde in {self.get_eenheid_display()} kan niet negatief zijn."
+        return ""
+
+    @property
+    def has_target(self) -> bool:
+        return self.streefjaar is not None and self.streefwaarde is not None
+
+
+# Measurements known at a date, newest first: the newest one of a period supersedes the
+# others of that period (a correction is a new measurement).
+METING_NEWEST_FIRST = ["-peildatum", "-created_at", "-pk"]
+
+
+class MetingQuerySet(AppendOnlyQuerySet):
+    def as_of(self, on):
+        """The measurements known at a date, newest first (of a period, the first counts)."""
+        return self.filter(peildatum__lte=on).order_by(*METING_NEWEST_FIRST)
+
+
+class Meting(AppendOnlyModel):
+    """A value of an indicator for one year. Never edited: a correction is a new measurement of
+    the same year, which supersedes the earlier one while the history keeps both.
+
+    Like a progress update it has a peildatum, the date from which the figure was known, and
+    the same rules: not in the future, not inside the trajectory's frozen period.
+    """
+
+    FINAL = (
+        "Een meting wordt nooit gewijzigd of verwijderd; een correctie is een nieuwe meting van "
+        "dezelfde periode."
+    )
+
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.PROTECT, related_name="metingen", verbose_name="indicator"
+    )
+    jaar = models.PositiveSmallIntegerField("jaar", help_text="Het jaar waarover is gemeten.")
+    waarde = models.DecimalField("waarde", max_digits=14, decimal_places=4)
+    peildatum = models.DateField(
+        "bekend sinds",
+        default=timezone.localdate,
+        help_text="De datum waarop dit cijfer bekend was.",
+    )
+    bron = models.CharField(
+        "bron", max_length=200, blank=True, help_text="Alleen als die afwijkt van de indicator."
+    )
+    toelichting = models.TextField(
+        "toelichting",
+        blank=True,
+        max_length=METING_TOELICHTING_MAX_LENGTH,
+        validators=[MaxLengthValidator(METING_TOELICHTING_MAX_LENGTH)],
+    )
+    partij = models.ForeignKey(
+        Partij,
+        on_delete=models.PROTECT,
+        related_name="metingen",
+        verbose_name="namens partij",
+        null=True,
+        blank=True,
+    )
+    auteur = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        related_name="metingen",
+        verbose_name="auteur",
+        null=True,
+        blank=True,
+    )
+    created_at = models.DateTimeField("vastgelegd op", auto_now_add=True)
+
+    objects = MetingQuerySet.as_manager()
+    history = HistoricalRecords(
+        verbose_name="wijziging in meting", verbose_name_plural="wijzigingen in metingen"
+    )
+
+    class Meta:
+        verbose_name = "meting"
+        verbose_name_plural = "metingen"
+        ordering = ["indicator", "jaar", *METING_NEWEST_FIRST]
+        indexes = [models.Index(fields=["indicator", "jaar"])]
+
+    def __str__(self):
+        return f"{self.indicator}: {self.jaar}"
+
+    def clean(self):
+        """The rules for a new measurement, whoever adds it and however."""
+        super().clean()
+        if not self.indicator_id:
+            return
+        errors = {}
+        indicator = self.indicator
+        traject = indicator.traject
+        if self.waarde is not None:
+            error = indicator.value_error(self.waarde)
+            if error:
+                errors["waarde"] = error
+        if self.jaar is not None:
+            if self.jaar < indicator.basisjaar:
+                errors["jaar"] = (
+                    f"Het jaar ligt vóór het basisjaar van deze indicator ({indicator.basisjaar})."
+                )
+            elif self.peildatum and self.jaar > self.peildatum.year:
+                errors["jaar"] = "Over een jaar dat nog moet komen, is nog niets gemeten."
+        if self.peildatum:
+            if self.peildatum > timezone.localdate():
+                errors["peildatum"] = "Deze datum kan niet in de toekomst liggen."
+            elif traject.is_bevroren_op(self.peildatum):
+                errors["peildatum"] = _frozen_message(traject)
+        if self.partij_id and self.partij_id != indicator.leverancier_id:
+            involved = Partij.objects.of_afspraak(indicator.verbeterafspraak_id)
+            if not involved.filter(pk=self.partij_id).exists():
+                errors["partij"] = "Kies de partij die de cijfers levert."
+        if errors:
+            raise ValidationError(errors)

@@ -9,7 +9,7 @@ there is no second permission table to keep in step.
 
 import rules
 
-from .models import is_redacteur
+from .models import is_redacteur, partij_ids_for
 
 
 @rules.predicate
@@ -31,3 +31,15 @@ can_report_voortgang = is_active_user & (keeps_agreements | is_member_of_involve
 
 rules.add_perm("afspraken.view_verbeterafspraak", can_view_afspraak)
 rules.add_perm("afspraken.add_voortgangsupdate", can_report_voortgang)
+
+
+@rules.predicate
+def is_member_of_leverancier(user, indicator) -> bool:
+    """The user speaks for the party that delivers the indicator's figures."""
+    if indicator is None or not user.is_authenticated:
+        return False
+    return indicator.leverancier_id in partij_ids_for(user)
+
+
+can_report_meting = is_active_user & (keeps_agreements | is_member_of_leverancier)
+rules.add_perm("afspraken.add_meting", can_report_meting)

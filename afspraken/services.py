@@ -1,9 +1,10 @@
 import datetime
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from .models import Partij, Verbeterafspraak, Voortgangsupdate, is_redacteur
+from .models import Indicator, Meting, Partij, Verbeterafspraak, Voortgangsupdate, is_redacteur
 
 
 class UpdateConflict(Exception):
@@ -74,3 +75,48 @@ def rapporteer_voortgang(
         update.full_clean()
         update.save()
     return update
+
+
+def meld_meting(
+    *,
+    indicator: Indicator,
+    user,
+    jaar: int,
+    waarde: Decimal,
+    peildatum: datetime.date,
+    bron: str = "",
+    toelichting: str = "",
+    partij: Partij | None = None,
+) -> Meting:
+    """Add a measurement to an indicator: the one way every entry point adds one.
+
+    The rules of `Meting.clean()` hold (a value the unit allows, a year from the baseline on,
+    no future date, not inside the trajectory's frozen period). A correction is a new
+    measurement of the same year. The indicator and its trajectory are locked meanwhile, as
+    for a progress update, so that a report being published sees it or refuses it.
+    A member reports for the party that delivers the figures; an editor for it or as
+    Zorginstituut.
+    """
+    if not user.has_perm("afspraken.add_meting", indicator):
+        raise PermissionDenied
+    if not is_redacteur(user):
+        partij = indicator.leverancier
+    with transaction.atomic():
+        locked = (
+            Indicator.objects.select_for_update(of=("self", "traject"))
+            .select_related("traject", "verbeterafspraak")
+            .get(pk=indicator.pk)
+        )
+        meting = Meting(
+            indicator=locked,
+            jaar=jaar,
+            waarde=waarde,
+            peildatum=peildatum,
+            bron=bron,
+            toelichting=toelichting,
+            partij=partij,
+            auteur=user,
+        )
+        meting.full_clean()
+        meting.save()
+    return meting

@@ -18,7 +18,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils.html import escape
 
-from afspraken.models import Partij, Status, Verbeterafspraak
+from afspraken.models import Indicator, Partij, Status, Verbeterafspraak
 from rapportages.models import Rapportage
 from tests.adminforms import post_data
 from tests.factories import (
@@ -60,6 +60,20 @@ def rows(afspraak, alice, niv, zn):
         alice=alice,
         nieuw=UserFactory(username="nieuw"),
         rapportage=rapportage,
+        indicator=Indicator.objects.create(
+            traject=dvt,
+            verbeterafspraak=afspraak,
+            naam="Verwijzingen zonder beslisregel",
+            definitie="Verwijzingen zonder beslisregel, als deel van alle verwijzingen.",
+            eenheid=Indicator.Eenheid.PERCENTAGE,
+            richting=Indicator.Richting.LAGER,
+            basisjaar=2020,
+            basiswaarde=41,
+            streefjaar=2024,
+            streefwaarde=20,
+            bron="Nivel",
+            leverancier=afspraak.regiehouder,
+        ),
     )
 
 
@@ -226,6 +240,43 @@ def _rapportage_changed(rows):
     )
 
 
+def _new_indicator(data, rows):
+    data.update(
+        traject=rows.traject.pk,
+        verbeterafspraak=rows.afspraak.pk,
+        naam="Thuisbehandeling bij laag risico",
+        definitie="Thuis behandelde patiënten met een laag-risico longembolie, van allen.",
+        eenheid=Indicator.Eenheid.PERCENTAGE,
+        richting=Indicator.Richting.HOGER,
+        basisjaar=2020,
+        basiswaarde="28",
+        streefjaar=2024,
+        streefwaarde="50",
+        bron="declaratiedata (DIS)",
+        leverancier=rows.niv.pk,
+        volgorde=2,
+    )
+
+
+def _indicator_added(rows):
+    indicator = Indicator.objects.get(naam="Thuisbehandeling bij laag risico")
+    assert (indicator.traject, indicator.verbeterafspraak) == (rows.traject, rows.afspraak)
+    assert (indicator.basiswaarde, indicator.streefwaarde) == (28, 50)
+
+
+def _indicator_changes(data, rows):
+    data["streefwaarde"] = "25"
+    _add_row(data, "metingen", jaar=2021, waarde="39", peildatum="2022-03-01", partij="")
+
+
+def _indicator_changed(rows):
+    indicator = Indicator.objects.get(pk=rows.indicator.pk)
+    assert indicator.streefwaarde == 25
+    assert [(m.jaar, m.waarde, m.auteur.username) for m in indicator.metingen.all()] == [
+        (2021, 39, "redactie")
+    ]
+
+
 @dataclass
 class Page:
     model: type
@@ -258,6 +309,8 @@ PAGES = {
         Verbeterafspraak, _afspraak_changes, _afspraak_changed, obj="afspraak"
     ),
     "rapportage-add": Page(Rapportage, _new_rapportage, _rapportage_added),
+    "indicator-add": Page(Indicator, _new_indicator, _indicator_added),
+    "indicator-change": Page(Indicator, _indicator_changes, _indicator_changed, obj="indicator"),
     "rapportage-change": Page(
         Rapportage, _rapportage_changes, _rapportage_changed, obj="rapportage"
     ),
@@ -307,7 +360,31 @@ def _stop_unexplained(data, rows):
     data[f"{row}-status"] = Status.GESTOPT
 
 
+def _meting_row(data, rows) -> str:
+    return _row(data, "metingen", jaar="2021")
+
+
 INVALID = [
+    (
+        "indicator-add",
+        lambda data, rows: data.update(basiswaarde="101"),
+        "Een percentage ligt tussen 0 en 100.",
+    ),
+    (
+        "indicator-add",
+        lambda data, rows: data.update(streefjaar=""),
+        "Vul streefjaar en streefwaarde allebei in, of geen van beide.",
+    ),
+    (
+        "indicator-change",
+        lambda data, rows: data.update({f"{_meting_row(data, rows)}-waarde": "140"}),
+        "Een percentage ligt tussen 0 en 100.",
+    ),
+    (
+        "indicator-change",
+        lambda data, rows: data.update({f"{_meting_row(data, rows)}-jaar": "2019"}),
+        "Het jaar ligt vóór het basisjaar van deze indicator (2020).",
+    ),
     ("traject-add", lambda data, rows: data.update(naam=""), REQUIRED),
     (
         "traject-add",

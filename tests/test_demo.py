@@ -2,6 +2,7 @@ import base64
 import datetime
 import io
 import re
+from decimal import Decimal
 
 import pytest
 from django.apps import apps
@@ -10,7 +11,8 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from afspraken.models import Partij, Status, Voortgangsupdate
+from afspraken.evaluatie import Oordeel, beoordeel_alle
+from afspraken.models import Indicator, Meting, Partij, Status, Voortgangsupdate
 from portal.demo import DEMO_TOTP_SECRETS, load_demo
 from tests.factories import TrajectFactory
 from trajecten.models import Faseperiode, Traject
@@ -146,3 +148,22 @@ def test_totp_code_refuses_when_debug_is_off(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="alleen als DEBUG aan staat"):
         call_command("totp_code", "redactie")
+
+
+def test_demo_indicators_carry_their_figures_and_verdicts():
+    load_demo(publish=False)
+    assert Indicator.objects.count() == 10
+    artrose = Traject.objects.get(slug="artrose-knie-en-heup")
+    verdicts = {
+        beoordeling.indicator.naam: (beoordeling.laatste, beoordeling.oordeel)
+        for beoordeling in beoordeel_alle(artrose.indicatoren.all(), datetime.date(2021, 11, 1))
+    }
+    # Lower is better: 6.1 in 2014, target 4.0 in 2019, 4.2 in 2020.
+    assert verdicts["MRI's van de knie aangevraagd door de huisarts bij 50-plussers"] == (
+        (2020, Decimal("4.2")),
+        Oordeel.NIET_OP_KOERS,
+    )
+    assert verdicts["Geplaatste knieprothesen"][1] == Oordeel.GEEN_DOEL
+    mri = Meting.objects.filter(indicator__naam__startswith="MRI's van de knie", jaar=2020).get()
+    assert mri.toelichting.startswith("Het jaar 2020 is door de coronapandemie")
+    assert (mri.partij.afkorting, mri.auteur.username) == ("NHG", "nhg")

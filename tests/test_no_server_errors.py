@@ -40,7 +40,8 @@ from django.urls import URLResolver, get_resolver
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from afspraken.models import Verbeterafspraak
+from afspraken.models import Indicator, Verbeterafspraak
+from afspraken.services import meld_meting
 from portal.core.history import MAX_SEARCH_WORDS
 from rapportages.models import Rapportage
 from tests.factories import (
@@ -92,6 +93,21 @@ def world(alice, staff, afspraak, dvt):
         published_by=staff,
     )
     concept = RapportageFactory(traject=dvt, jaar=2023)
+    indicator = Indicator.objects.create(
+        traject=dvt,
+        verbeterafspraak=afspraak,
+        naam="Verwijzingen zonder beslisregel",
+        definitie="Een deel van alle verwijzingen.",
+        eenheid=Indicator.Eenheid.PERCENTAGE,
+        richting=Indicator.Richting.LAGER,
+        basisjaar=2020,
+        basiswaarde=41,
+        bron="Nivel",
+        leverancier=afspraak.regiehouder,
+    )
+    meld_meting(
+        indicator=indicator, user=staff, jaar=2021, waarde=39, peildatum=datetime.date(2022, 3, 1)
+    )
     return {
         ("afspraken", "pk"): afspraak.pk,
         ("rapportages", "pk"): concept.pk,

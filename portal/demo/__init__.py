@@ -9,16 +9,25 @@ so a second run changes nothing, not even the audit trail. Progress goes through
 import base64
 import datetime
 import zoneinfo
+from decimal import Decimal
 from pathlib import Path
 
 import yaml
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models, transaction
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from afspraken.models import Lidmaatschap, Partij, Status, Verbeterafspraak, Voortgangsupdate
-from afspraken.services import rapporteer_voortgang
+from afspraken.models import (
+    Indicator,
+    Lidmaatschap,
+    Partij,
+    Status,
+    Verbeterafspraak,
+    Voortgangsupdate,
+)
+from afspraken.services import meld_meting, rapporteer_voortgang
 from portal.groups import ensure_beheergroep, ensure_redactiegroep
 from portal.mfa import TOTP_DEVICE_NAME
 from rapportages.models import Rapportage
@@ -26,6 +35,17 @@ from rapportages.services import publiceer_rapportage
 from trajecten.models import Faseperiode, Thema, Traject
 
 DATA_FILE = Path(__file__).with_name("verbetertrajecten.yaml")
+INDICATOREN_FILE = Path(__file__).with_name("indicatoren.yaml")
+EENHEID_BY_UNIT = {
+    "%": Indicator.Eenheid.PERCENTAGE,
+    "aantal": Indicator.Eenheid.AANTAL,
+    "per 1.000": Indicator.Eenheid.PER_1000,
+    "€": Indicator.Eenheid.EURO,
+    "weken": Indicator.Eenheid.WEKEN,
+}
+RICHTING_BY_BETTER = {"higher": Indicator.Richting.HOGER, "lower": Indicator.Richting.LAGER}
+# The figures of year N are known from 1 March of N + 1.
+METING_PEILDATUM = (3, 1)
 DEMO_PASSWORD = "demo"
 # Demo account name -> abbreviation of the party its user belongs to.
 DEMO_ACCOUNTS = {
@@ -77,12 +97,14 @@ def load_demo(*, publish: bool = True) -> dict[str, int]:
     reporters = _load_accounts(partijen)
     for item in data["trajectories"]:
         _load_traject(item, partijen, reporters)
+    _load_indicatoren(partijen, reporters)
     _load_rapportages(publish=publish)
     return {
         "trajecten": Traject.objects.count(),
         "partijen": Partij.objects.count(),
         "verbeterafspraken": Verbeterafspraak.objects.count(),
         "voortgangsupdates": Voortgangsupdate.objects.count(),
+        "indicatoren": Indicator.objects.count(),
         "rapportages": Rapportage.objects.count(),
     }
 
@@ -213,6 +235,51 @@ def _load_afspraak(
             .values_list("pk", flat=True)
             .first(),
         )
+
+
+def _load_indicatoren(partijen: dict[str, Partij], reporters: dict) -> None:
+    """Indicators and their figures; the figures go through `meld_meting`, oldest first."""
+    with INDICATOREN_FILE.open(encoding="utf-8") as fh:
+        items = yaml.safe_load(fh)["indicators"]
+    for volgorde, item in enumerate(items, start=1):
+        traject = Traject.objects.get(slug=item["trajectory"])
+        afspraak = (
+            traject.verbeterafspraken.get(nummer=item["agreement"]) if "agreement" in item else None
+        )
+        target = item.get("target") or {}
+        indicator = _upsert(
+            Indicator,
+            traject=traject,
+            naam=item["name"],
+            defaults={
+                "verbeterafspraak": afspraak,
+                "definitie": item["definition"],
+                "eenheid": EENHEID_BY_UNIT[item["unit"]],
+                "richting": RICHTING_BY_BETTER[item["better"]],
+                "basisjaar": item["baseline"]["year"],
+                "basiswaarde": Decimal(str(item["baseline"]["value"])),
+                "streefjaar": target.get("year"),
+                "streefwaarde": Decimal(str(target["value"])) if target else None,
+                "bron": item["source"],
+                "leverancier": partijen[item["owner"]],
+                "volgorde": volgorde,
+            },
+        )
+        reporter = reporters.get(item["owner"], reporters["redactie"])
+        notes = item.get("note") or {}
+        for jaar, value in sorted(item.get("values", {}).items()):
+            waarde = Decimal(str(value))
+            if indicator.metingen.filter(jaar=jaar, waarde=waarde).exists():
+                continue
+            meld_meting(
+                indicator=indicator,
+                user=reporter,
+                jaar=jaar,
+                waarde=waarde,
+                peildatum=min(datetime.date(jaar + 1, *METING_PEILDATUM), timezone.localdate()),
+                toelichting=notes.get(jaar, ""),
+                partij=indicator.leverancier,
+            )
 
 
 def _load_accounts(partijen: dict[str, Partij]) -> dict:
