@@ -8,19 +8,86 @@ does not depend on the number of trajectories, agreements or updates.
 import datetime
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db.models import OuterRef, Prefetch, Subquery
 
+from afspraken.evaluatie import Beoordeling, beoordeel_alle
 from afspraken.models import (
     NEEDS_TOELICHTING,
     STATUS_CHOICES,
+    Indicator,
     Verbeterafspraak,
     Voortgangsupdate,
     status_label,
 )
 from trajecten.models import Faseperiode, Thema, Traject
 
+from . import charts
 from .models import Rapportage
+
+
+@dataclass
+class IndicatorResult:
+    """An indicator as it stood at the peildatum: figures, verdict, and (drawn when the
+    template asks for it) its chart."""
+
+    beoordeling: Beoordeling
+
+    @property
+    def indicator(self) -> Indicator:
+        return self.beoordeling.indicator
+
+    @property
+    def oordeel(self) -> str:
+        return self.beoordeling.oordeel
+
+    @property
+    def oordeel_label(self) -> str:
+        return self.beoordeling.oordeel_label
+
+    @cached_property
+    def summary(self) -> str:
+        return charts.summary(self.beoordeling)
+
+    @cached_property
+    def chart(self) -> str:
+        """The chart as a `data:` URL, drawn in a few milliseconds."""
+        return charts.chart_data_uri(self.beoordeling)
+
+    @property
+    def rows(self) -> list[tuple[int, str, str]]:
+        """(year, value, remark) from the baseline on, the target last."""
+        indicator = self.indicator
+        rows = [
+            (jaar, charts.waarde(indicator, value), "basiswaarde" if index == 0 else "")
+            for index, (jaar, value) in enumerate(self.beoordeling.reeks)
+        ]
+        if indicator.has_target:
+            rows.append(
+                (
+                    indicator.streefjaar,
+                    charts.waarde(indicator, indicator.streefwaarde),
+                    "streefwaarde",
+                )
+            )
+        return rows
+
+    @property
+    def basis(self) -> str:
+        return charts.waarde(self.indicator, self.indicator.basiswaarde)
+
+    @property
+    def laatste(self) -> str:
+        laatste = self.beoordeling.laatste
+        return f"{charts.waarde(self.indicator, laatste[1])} ({laatste[0]})" if laatste else ""
+
+    @property
+    def streef(self) -> str:
+        if not self.indicator.has_target:
+            return ""
+        target = charts.waarde(self.indicator, self.indicator.streefwaarde)
+        return f"{target} ({self.indicator.streefjaar})"
 
 
 @dataclass
@@ -56,6 +123,7 @@ class VerbeterafspraakProgress:
     oldest first."""
     latest: Voortgangsupdate | None
     """The update that sets the status at the peildatum."""
+    indicatoren: list[IndicatorResult] = field(default_factory=list)
 
     @property
     def status_label(self) -> str:
@@ -106,10 +174,21 @@ class TrajectChapter:
     """Prefix for the element ids, so that chapters in one document do not collide."""
     period_start: datetime.date | None
     """The first day whose progress the chapter tells; None: the whole history."""
+    indicatoren: list[IndicatorResult] = field(default_factory=list)
+    """The trajectory-wide indicators (of no one agreement)."""
 
     @property
     def afspraak_count(self) -> int:
         return self.counts.total
+
+    @property
+    def afspraak_indicatoren(self) -> list[IndicatorResult]:
+        return [
+            result
+            for section in self.thema_sections
+            for progress in section.afspraken
+            for result in progress.indicatoren
+        ]
 
 
 @dataclass
@@ -132,6 +211,15 @@ class ReportContent:
         """The only chapter of a trajectory report."""
         return self.chapters[0] if len(self.chapters) == 1 else None
 
+    @property
+    def indicatoren(self) -> list[tuple[TrajectChapter, IndicatorResult]]:
+        """Every indicator in the report, per chapter, the agreements' ones first."""
+        return [
+            (chapter, result)
+            for chapter in self.chapters
+            for result in chapter.afspraak_indicatoren + chapter.indicatoren
+        ]
+
 
 def trajecten_covered_by(rapportage: Rapportage):
     """The trajectories a report covers.
@@ -152,7 +240,7 @@ def trajecten_covered_by(rapportage: Rapportage):
 
 
 def build_content(rapportage: Rapportage) -> ReportContent:
-    """Everything the report shows, in 7 queries (8 for a trajectory report)."""
+    """Everything the report shows, in 9 queries (10 for a trajectory report)."""
     peildatum = rapportage.peildatum
     trajecten = list(trajecten_covered_by(rapportage).with_details().order_by("naam"))
     traject_ids = [t.pk for t in trajecten]
@@ -203,6 +291,22 @@ def build_content(rapportage: Rapportage) -> ReportContent:
             soort=Rapportage.Soort.IMPLEMENTATIE, jaar=rapportage.jaar
         ).first()
 
+    # The indicators of all trajectories and their measurements at the peildatum: two queries.
+    indicatoren = (
+        Indicator.objects.filter(traject__in=traject_ids)
+        .select_related("leverancier")
+        .order_by("verbeterafspraak__nummer", "volgorde", "naam")
+    )
+    afspraken_by_pk = {a.pk: a for group in by_traject.values() for a in group}
+    indicator_results: dict[int, list[IndicatorResult]] = {}
+    for beoordeling in beoordeel_alle(indicatoren, peildatum):
+        indicator = beoordeling.indicator
+        if indicator.verbeterafspraak_id:
+            # already loaded; saves a query per indicator in the overview
+            indicator.verbeterafspraak = afspraken_by_pk[indicator.verbeterafspraak_id]
+        key = indicator.verbeterafspraak_id or -indicator.traject_id
+        indicator_results.setdefault(key, []).append(IndicatorResult(beoordeling))
+
     chapters = [
         _chapter(
             traject,
@@ -210,6 +314,7 @@ def build_content(rapportage: Rapportage) -> ReportContent:
             rapportage,
             previous.get(traject.pk),
             own.get(traject.pk),
+            indicator_results,
             anchor=f"{traject.slug}-" if rapportage.is_implementatiebreed else "",
         )
         for traject in trajecten
@@ -223,9 +328,12 @@ def _chapter(
     rapportage: Rapportage,
     previous_rapportage: Rapportage | None,
     own_rapportage: Rapportage | None,
+    indicator_results: dict[int, list[IndicatorResult]],
     *,
     anchor: str,
 ) -> TrajectChapter:
+    """`indicator_results` are keyed by agreement, and by minus the trajectory's pk for those
+    of the trajectory as a whole."""
     peildatum = rapportage.peildatum
     period_start = _period_start(rapportage, previous_rapportage)
     for afspraak in afspraken:
@@ -246,7 +354,14 @@ def _chapter(
         ]
         counts.add(status)
         sections[afspraak.thema_id].afspraken.append(
-            VerbeterafspraakProgress(afspraak, status, previous_status, of_the_period, latest)
+            VerbeterafspraakProgress(
+                afspraak,
+                status,
+                previous_status,
+                of_the_period,
+                latest,
+                indicator_results.get(afspraak.pk, []),
+            )
         )
     phases = [
         PhaseRow(
@@ -266,6 +381,7 @@ def _chapter(
         own_rapportage=own_rapportage,
         anchor=anchor,
         period_start=period_start,
+        indicatoren=indicator_results.get(-traject.pk, []),
     )
 
 

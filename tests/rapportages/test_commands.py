@@ -21,7 +21,9 @@ def test_benchmark_builds_the_report_on_a_generated_data_set(db):
     assert Verbeterafspraak.objects.count() == 6
     assert Voortgangsupdate.objects.count() == 24
     assert "Inhoud opbouwen:" in out.getvalue()
-    assert "7 queries" in out.getvalue()
+    assert "Met indicatoren" in out.getvalue()
+    assert "9 queries" in out.getvalue()  # with indicators: two more
+    assert "ms per grafiek" in out.getvalue()
 
 
 def test_benchmark_refuses_a_database_with_real_trajectories(dvt):

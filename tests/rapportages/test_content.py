@@ -249,13 +249,13 @@ def test_building_a_trajectory_report_takes_a_fixed_number_of_queries(
     RapportageFactory(traject=dvt, jaar=2021, peildatum=datetime.date(2021, 11, 1))
     _create_afspraken(dvt, diagnostiek, [nhg, niv], 2, start=1)
     # traject, phases, themes, agreements, their parties, their updates, earlier reports,
-    # the implementation-wide report.
-    with django_assert_num_queries(8):
+    # the implementation-wide report, indicators (their measurements only when there are any).
+    with django_assert_num_queries(9):
         render_html(build_content(rapportage))
 
     second_thema = ThemaFactory(traject=dvt, naam="Nazorg", volgorde=2)
     _create_afspraken(dvt, second_thema, [niv, nhg, zn], 10, start=3)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         render_html(build_content(rapportage))
 
 
@@ -263,8 +263,9 @@ def test_building_an_implementation_wide_report_takes_a_fixed_number_of_queries(
     implementatierapportage, dvt, diagnostiek, nhg, niv, django_assert_num_queries
 ):
     _create_afspraken(dvt, diagnostiek, [nhg, niv], 2, start=1)
-    # trajectories, phases, themes, agreements, their parties, their updates, their reports.
-    with django_assert_num_queries(7):
+    # trajectories, phases, themes, agreements, their parties, their updates, their reports,
+    # indicators (their measurements only when there are any).
+    with django_assert_num_queries(8):
         render_html(build_content(implementatierapportage))
 
     for index in range(3):
@@ -276,5 +277,5 @@ def test_building_an_implementation_wide_report_takes_a_fixed_number_of_queries(
         )
         thema = ThemaFactory(traject=traject)
         _create_afspraken(traject, thema, [niv, nhg], 3 + index, start=1)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         render_html(build_content(implementatierapportage))

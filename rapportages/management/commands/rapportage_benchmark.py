@@ -1,4 +1,5 @@
-"""Time the implementation-wide report on a large data set: HTML and PDF, with query counts.
+"""Time the implementation-wide report on a large data set: HTML and PDF, with query counts,
+without and with indicators, and the time per chart.
 
 Run it against a throwaway database, never the demo or production one:
 
@@ -15,8 +16,17 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from afspraken.evaluatie import beoordeel_alle
 from afspraken.markup import render_markdown
-from afspraken.models import Partij, Status, Verbeterafspraak, Voortgangsupdate
+from afspraken.models import (
+    Indicator,
+    Meting,
+    Partij,
+    Status,
+    Verbeterafspraak,
+    Voortgangsupdate,
+)
+from rapportages.charts import chart_data_uri
 from rapportages.content import build_content
 from rapportages.models import Rapportage
 from rapportages.rendering import render_html, render_pdf
@@ -37,14 +47,16 @@ DELAY_TEXT = "Er is vertraging door capaciteitsgebrek."
 class Command(BaseCommand):
     help = (
         "Maakt een grote testset (standaard 100 trajecten, 3.000 verbeterafspraken, 30.000 "
-        "voortgangsupdates) en meet de tijd en het aantal queries voor de HTML en de PDF van "
-        "de implementatiebrede rapportage. Alleen voor een wegwerpdatabase."
+        "voortgangsupdates, 6.000 indicatoren met elk 6 metingen) en meet de tijd en het aantal "
+        "queries voor de HTML en de PDF van de implementatiebrede rapportage, zonder en met "
+        "indicatoren, en de tijd per grafiek. Alleen voor een wegwerpdatabase."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--trajecten", type=int, default=100)
         parser.add_argument("--afspraken", type=int, default=30, help="per traject")
         parser.add_argument("--updates", type=int, default=10, help="per afspraak")
+        parser.add_argument("--indicatoren", type=int, default=2, help="per afspraak")
         parser.add_argument("--zonder-pdf", action="store_true", help="alleen de HTML meten")
 
     def handle(self, *args, **options):
@@ -74,12 +86,44 @@ class Command(BaseCommand):
             },
         )
 
+        if not Indicator.objects.exists():
+            self.stdout.write("Zonder indicatoren:")
+            self._report(rapportage, options)
+            self._create_indicators(options["indicatoren"])
+        self.stdout.write(
+            f"Met indicatoren ({Indicator.objects.count()} indicatoren, "
+            f"{Meting.objects.count()} metingen):"
+        )
+        self._report(rapportage, options)
+        self._time_charts()
+
+    def _report(self, rapportage, options):
         content = self._measure("Inhoud opbouwen", lambda: build_content(rapportage))
         html = self._measure("HTML renderen", lambda: render_html(content))
         self.stdout.write(f"  HTML: {len(html.encode()) / 1e6:.1f} MB")
         if not options["zonder_pdf"]:
             pdf = self._measure("PDF renderen", lambda: render_pdf(html))
             self.stdout.write(f"  PDF: {len(pdf) / 1e6:.1f} MB, {_pages(pdf)} pagina's")
+
+    def _time_charts(self, count=200):
+        """A trajectory report draws a chart per indicator; the time of one."""
+        beoordelingen = beoordeel_alle(Indicator.objects.all()[:count], PEILDATUM)
+        if not beoordelingen:
+            return
+        started = time.perf_counter()
+        for beoordeling in beoordelingen:
+            chart_data_uri(beoordeling)
+        elapsed = time.perf_counter() - started
+        self.stdout.write(
+            f"Grafieken: {elapsed / len(beoordelingen) * 1000:.1f} ms per grafiek "
+            f"({len(beoordelingen)} gemeten)"
+        )
+
+    def _create_indicators(self, per_afspraak):
+        started = time.perf_counter()
+        afspraken = Verbeterafspraak.objects.all()
+        _create_indicators_for(afspraken, per_afspraak, random.Random(5))
+        self.stdout.write(f"Indicatoren gemaakt in {time.perf_counter() - started:.1f} s.")
 
     def _measure(self, label, func):
         with CaptureQueriesContext(connection) as queries:
@@ -185,6 +229,44 @@ class Command(BaseCommand):
                     )
                 )
         Voortgangsupdate.objects.bulk_create(updates, batch_size=2000)
+
+
+@transaction.atomic
+def _create_indicators_for(afspraken, per_afspraak, rng):
+    partijen = list(Partij.objects.filter(naam__startswith="Benchmarkpartij"))
+    indicatoren = Indicator.objects.bulk_create(
+        Indicator(
+            traject_id=afspraak.traject_id,
+            verbeterafspraak=afspraak,
+            naam=f"Indicator {n} van afspraak {afspraak.nummer}",
+            definitie="Patiënten die passende zorg kregen, als deel van alle patiënten.",
+            eenheid=Indicator.Eenheid.PERCENTAGE,
+            richting=Indicator.Richting.HOGER,
+            basisjaar=YEAR - 6,
+            basiswaarde=rng.randint(20, 50),
+            streefjaar=YEAR,
+            streefwaarde=rng.randint(55, 90),
+            bron="Declaratiedata (Vektis)",
+            leverancier=rng.choice(partijen),
+            volgorde=n,
+        )
+        for afspraak in afspraken
+        for n in range(1, per_afspraak + 1)
+    )
+    # New rows only: a measurement is never changed, but may be added in bulk.
+    Meting.objects.bulk_create(
+        (
+            Meting(
+                indicator=indicator,
+                jaar=jaar,
+                waarde=indicator.basiswaarde + rng.randint(0, 6) * (jaar - indicator.basisjaar),
+                peildatum=datetime.date(jaar + 1, 3, 1),
+            )
+            for indicator in indicatoren
+            for jaar in range(YEAR - 6, YEAR)
+        ),
+        batch_size=2000,
+    )
 
 
 def _pages(pdf: bytes) -> str:
