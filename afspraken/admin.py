@@ -1,8 +1,13 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 
 from portal.core.history import BadInputMixin, HistoryAdmin, register_audit_trail
@@ -10,6 +15,7 @@ from portal.core.versie import VersieForm
 from trajecten.admin import TrajectAdmin
 from trajecten.models import Faseperiode, Thema, Traject
 
+from . import bulk
 from .models import (
     STATUS_CHOICES,
     Indicator,
@@ -18,6 +24,7 @@ from .models import (
     Partij,
     Verbeterafspraak,
     Voortgangsupdate,
+    is_redacteur,
     status_label,
 )
 from .services import meld_meting, rapporteer_voortgang
@@ -412,9 +419,107 @@ class IndicatorAdmin(HistoryAdmin):
         "volgorde",
     ]
     inlines = [MetingInline]
+    actions = ["export_metingen_csv", "export_metingen_xlsx"]
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "metingen/uploaden/",
+                self.admin_site.admin_view(self.metingen_upload_view),
+                name="{}_{}_metingen_upload".format(*info),
+            ),
+            path(
+                "<path:object_id>/metingen/export/",
+                self.admin_site.admin_view(self.metingen_export_view),
+                name="{}_{}_metingen_export".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_upload_metingen": is_redacteur(request.user)}
+        return super().changelist_view(request, extra_context)
+
+    @admin.action(description="Metingen exporteren (CSV)")
+    def export_metingen_csv(self, request, queryset):
+        return metingen_response(queryset, "csv")
+
+    @admin.action(description="Metingen exporteren (Excel)")
+    def export_metingen_xlsx(self, request, queryset):
+        return metingen_response(queryset, "xlsx")
+
+    def metingen_export_view(self, request, object_id):
+        indicator = self.get_object(request, object_id)
+        if indicator is None:
+            raise Http404
+        if not self.has_view_or_change_permission(request, indicator):
+            raise PermissionDenied
+        formaat = "xlsx" if request.GET.get("formaat") == "xlsx" else "csv"
+        return metingen_response([indicator], formaat, f"indicator-{indicator.pk}")
+
+    def metingen_upload_view(self, request):
+        """Upload a spreadsheet of figures, see what it changes, and confirm: all or nothing.
+        Nothing is kept between the two steps but the signed rows in the preview page."""
+        if not is_redacteur(request.user):
+            raise PermissionDenied
+        upload_form, errors, preview, payload = bulk.UploadForm(), [], None, ""
+        if request.method == "POST" and "payload" in request.POST:
+            confirm_form = bulk.ConfirmForm(request.POST)
+            try:
+                if not confirm_form.is_valid():
+                    raise bulk.BulkError(
+                        "De gegevens van de voorbeeldweergave zijn onleesbaar. Upload het bestand "
+                        "opnieuw."
+                    )
+                rijen = bulk.unsign(confirm_form.cleaned_data["payload"], request.user)
+                result = bulk.store(rijen, request.user)
+            except bulk.BulkError as error:
+                errors = [str(error)]
+            except bulk.Refused as error:
+                errors = error.errors
+            else:
+                stored = len(result.to_store)
+                text = f"{stored} {'meting' if stored == 1 else 'metingen'} vastgelegd."
+                if result.unchanged_count:
+                    text += f" {result.unchanged_count} ongewijzigd, overgeslagen."
+                self.message_user(request, text, messages.SUCCESS)
+                return redirect("admin:afspraken_indicator_changelist")
+        elif request.method == "POST":
+            upload_form = bulk.UploadForm(request.POST, request.FILES)
+            if upload_form.is_valid():
+                try:
+                    rijen, errors = bulk.parse_rows(
+                        bulk.read_table(upload_form.cleaned_data["bestand"])
+                    )
+                    preview = bulk.plan(rijen, request.user)
+                    errors = bulk.by_row(errors + preview.errors)
+                    if not errors and preview.to_store:
+                        payload = bulk.sign(rijen, request.user)
+                        if len(payload) > bulk.MAX_PAYLOAD_SIZE:
+                            raise bulk.BulkError(
+                                "Het bestand is te groot om in één keer te verwerken. Splits het "
+                                "in kleinere bestanden."
+                            )
+                except bulk.BulkError as error:
+                    errors, preview, payload = [str(error)], None, ""
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Metingen uploaden",
+            "subtitle": None,
+            "upload_form": upload_form,
+            "errors": errors,
+            "preview": preview,
+            "payload": payload,
+            "columns": ";".join(bulk.COLUMNS),
+            "max_rows": bulk.dutch_count(bulk.MAX_ROWS),
+            "changelist_url": reverse("admin:afspraken_indicator_changelist"),
+        }
+        return TemplateResponse(request, "admin/afspraken/indicator/metingen_upload.html", context)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Meting:
@@ -430,6 +535,15 @@ class IndicatorAdmin(HistoryAdmin):
                 toelichting=meting.toelichting,
                 partij=meting.partij,
             )
+
+
+def metingen_response(indicators, formaat: str, name: str = "metingen") -> HttpResponse:
+    if formaat == "xlsx":
+        response = HttpResponse(bulk.export_xlsx(indicators), content_type=bulk.XLSX_CONTENT_TYPE)
+    else:
+        response = HttpResponse(bulk.export_csv(indicators), content_type=bulk.CSV_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{formaat}"'
+    return response
 
 
 admin.site.unregister(Traject)
