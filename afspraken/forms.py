@@ -1,7 +1,17 @@
+import re
+
 from django import forms
 from django.utils import timezone
 
-from .models import NO_STATUS, Status, Verbeterafspraak, Voortgangsupdate, is_redacteur
+from .models import (
+    NO_STATUS,
+    Indicator,
+    Meting,
+    Status,
+    Verbeterafspraak,
+    Voortgangsupdate,
+    is_redacteur,
+)
 
 
 class VoortgangsupdateForm(forms.ModelForm):
@@ -59,3 +69,63 @@ class VoortgangsupdateForm(forms.ModelForm):
         if not self.is_bound:
             newest = max((u.pk for u in afspraak.voortgangsupdates.all()), default=None)
             self.fields["laatst_gezien"].initial = newest
+
+
+class DutchDecimalField(forms.DecimalField):
+    """A number as written in Dutch: 61,5 and 27.000 (twenty-seven thousand), also 1.234,5.
+
+    A point alone is a decimal point (61.5), unless it groups thousands (27.000): Django's
+    localized field would read "27.000" as 27.
+    """
+
+    THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d*)?$")
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().replace(" ", "").replace("\u00a0", "")
+            if self.THOUSANDS.match(value):
+                value = value.replace(".", "")
+        return super().to_python(value)
+
+
+class MetingForm(forms.ModelForm):
+    """A year's figure of one indicator, in Dutch notation (61,5).
+
+    The model's rules (`Meting.clean()`: a value the unit allows, a year from the baseline on,
+    no future date) run as in any model form, so the user sees them next to the fields;
+    `meld_meting()` checks them again under its lock.
+    """
+
+    class Meta:
+        model = Meting
+        fields = ["jaar", "waarde", "peildatum", "bron", "toelichting"]
+        localized_fields = ["waarde"]
+        field_classes = {"waarde": DutchDecimalField}
+        widgets = {
+            "peildatum": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "toelichting": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, indicator: Indicator, **kwargs):
+        kwargs.setdefault("prefix", f"meting-{indicator.pk}")
+        super().__init__(*args, **kwargs)
+        self.instance.indicator = indicator
+        today = timezone.localdate()
+        jaar = self.fields["jaar"]
+        jaar.initial = max(today.year - 1, indicator.basisjaar + 1)
+        jaar.widget.attrs.update(min=indicator.basisjaar, max=today.year)
+        waarde = self.fields["waarde"]
+        waarde.widget.attrs.update(inputmode="decimal", autocomplete="off")
+        waarde.help_text = WAARDE_HELP.get(indicator.eenheid, "")
+        self.fields["peildatum"].initial = timezone.localdate
+        self.fields["bron"].help_text = f"Alleen als die afwijkt van: {indicator.bron}."
+
+
+WAARDE_HELP = {
+    Indicator.Eenheid.PERCENTAGE: "Een percentage tussen 0 en 100, bijvoorbeeld 61,5.",
+    Indicator.Eenheid.AANTAL: "Een aantal, bijvoorbeeld 27.000.",
+    Indicator.Eenheid.PER_1000: "Per 1.000, bijvoorbeeld 4,2.",
+    Indicator.Eenheid.EURO: "Een bedrag in euro, bijvoorbeeld 1.250,50.",
+    Indicator.Eenheid.WEKEN: "Een aantal weken, bijvoorbeeld 6,5.",
+    Indicator.Eenheid.DAGEN: "Een aantal dagen, bijvoorbeeld 12.",
+}

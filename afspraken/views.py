@@ -1,15 +1,19 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_safe
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from .cijfers import getal, met_eenheid, verandering
+from .evaluatie import beoordeel_alle
 from .filters import VerbeterafspraakFilter
-from .forms import VoortgangsupdateForm
-from .models import STATUS_CHOICES, Verbeterafspraak, partij_ids_for
-from .services import UpdateConflict, rapporteer_voortgang
+from .forms import MetingForm, VoortgangsupdateForm
+from .models import STATUS_CHOICES, Indicator, Meting, Verbeterafspraak, partij_ids_for
+from .services import UpdateConflict, meld_meting, rapporteer_voortgang
 
 PER_PAGE = 25
 
@@ -20,7 +24,14 @@ def get_afspraak_for_user(user, pk: int, *, for_update: bool = False) -> Verbete
     With `for_update` the user must also be allowed to report progress on it, else a 403.
     """
     afspraak = get_object_or_404(
-        Verbeterafspraak.objects.for_user(user).with_timeline().with_status_op(), pk=pk
+        Verbeterafspraak.objects.for_user(user)
+        .with_timeline()
+        .with_status_op()
+        # Most agreements have no indicators; knowing that saves them the query for them.
+        .annotate(
+            has_indicatoren=Exists(Indicator.objects.filter(verbeterafspraak=OuterRef("pk")))
+        ),
+        pk=pk,
     )
     if for_update and not user.has_perm("afspraken.add_voortgangsupdate", afspraak):
         raise PermissionDenied
@@ -88,7 +99,6 @@ def _status_counts(filterset, params) -> list[dict]:
 @login_required
 def afspraak_detail(request, pk):
     afspraak = get_afspraak_for_user(request.user, pk, for_update=request.method == "POST")
-    can_report = request.user.has_perm("afspraken.add_voortgangsupdate", afspraak)
     form = None
     status = 200
     if request.method == "POST":
@@ -121,7 +131,11 @@ def afspraak_detail(request, pk):
                 # To the new entry: the form posts to #voortgang-melden, and a browser would
                 # keep that fragment, showing an empty form as if the text were lost.
                 return redirect(f"{afspraak.get_absolute_url()}#update-{update.pk}")
-    elif can_report:
+    return _render_detail(request, afspraak, form=form, status=status)
+
+
+def _render_detail(request, afspraak, *, form=None, meting_form=None, status=200):
+    if form is None and request.user.has_perm("afspraken.add_voortgangsupdate", afspraak):
         form = VoortgangsupdateForm(afspraak=afspraak, user=request.user)
     return render(
         request,
@@ -131,9 +145,100 @@ def afspraak_detail(request, pk):
             "form": form,
             "timeline": afspraak.timeline(),
             "current_update": afspraak.status_update(),
+            "indicatoren": present_indicatoren(
+                _indicatoren_of(afspraak), request.user, bound=meting_form
+            ),
         },
         status=status,
     )
+
+
+def _indicatoren_of(afspraak: Verbeterafspraak) -> list[Indicator]:
+    if not afspraak.has_indicatoren:
+        return []
+    indicatoren = list(afspraak.indicatoren.select_related("leverancier"))
+    for indicator in indicatoren:  # for the rules of a new figure, without a query each
+        indicator.verbeterafspraak = afspraak
+        indicator.traject = afspraak.traject
+    return indicatoren
+
+
+@require_POST
+@login_required
+def meting_create(request, pk):
+    """A figure for one of the agreement's indicators, from the form on the agreement page."""
+    afspraak = get_afspraak_for_user(request.user, pk)
+    indicator_pk = posted_indicator_pk(request)
+    indicator = next((i for i in _indicatoren_of(afspraak) if i.pk == indicator_pk), None)
+    if indicator is None:
+        raise Http404
+    form, meting = report_meting(request, indicator)
+    if meting is None:
+        return _render_detail(request, afspraak, meting_form=form)
+    return redirect(f"{afspraak.get_absolute_url()}#indicator-{indicator.pk}")
+
+
+# Indicators and their figures, shared with the trajectory page.
+
+
+def posted_indicator_pk(request) -> int | None:
+    """The indicator a figure's form is for: each indicator has its own form on a page."""
+    value = request.POST.get("indicator", "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
+
+
+def report_meting(request, indicator: Indicator) -> tuple[MetingForm, Meting | None]:
+    """Add the posted figure through `meld_meting()`; on a refusal, the form with its errors.
+
+    A member reports for the delivering party, an editor as Zorginstituut.
+    """
+    if not request.user.has_perm("afspraken.add_meting", indicator):
+        raise PermissionDenied
+    form = MetingForm(request.POST, indicator=indicator)
+    if not form.is_valid():
+        return form, None
+    try:
+        meting = meld_meting(indicator=indicator, user=request.user, **form.cleaned_data)
+    except ValidationError as error:
+        # Refused under the lock (say the period was frozen meanwhile): the errors are keyed
+        # by the model's fields, which are the form's but for `partij`.
+        errors = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+        for field, field_errors in errors.items():
+            form.add_error(field if field in form.fields else None, field_errors)
+        return form, None
+    messages.success(
+        request, f"Het cijfer over {meting.jaar} is vastgelegd bij ‘{indicator.naam}’."
+    )
+    return form, meting
+
+
+def present_indicatoren(indicatoren, user, *, bound: MetingForm | None = None):
+    """The indicators judged today (one query for all their figures), each with its figures
+    in Dutch notation and, for a user who may report on it, a form (`bound`, if it was refused).
+    """
+    beoordelingen = beoordeel_alle(indicatoren, timezone.localdate())
+    for beoordeling in beoordelingen:
+        indicator = beoordeling.indicator
+        beoordeling.rijen = [
+            {"jaar": jaar, "waarde": getal(waarde), "is_basis": index == 0}
+            for index, (jaar, waarde) in enumerate(beoordeling.reeks)
+        ]
+        beoordeling.basis = met_eenheid(indicator, indicator.basiswaarde)
+        beoordeling.streef = (
+            met_eenheid(indicator, indicator.streefwaarde) if indicator.has_target else ""
+        )
+        beoordeling.streef_getal = getal(indicator.streefwaarde)
+        beoordeling.laatste_tekst = (
+            met_eenheid(indicator, beoordeling.laatste[1]) if beoordeling.laatste else ""
+        )
+        beoordeling.verandering_tekst = verandering(beoordeling)
+        if bound is not None and bound.instance.indicator.pk == indicator.pk:
+            beoordeling.form = bound
+        elif user.has_perm("afspraken.add_meting", indicator):
+            beoordeling.form = MetingForm(indicator=indicator)
+        else:
+            beoordeling.form = None
+    return beoordelingen
 
 
 def _conflict_message(conflict: UpdateConflict, user) -> str:

@@ -9,6 +9,7 @@ from . import accounts, mfa, views
 trajecten_urls = [
     path("", views.traject_list, name="list"),
     path("<slug:slug>/", views.traject_detail, name="detail"),
+    path("<slug:slug>/metingen/", views.meting_create, name="meting"),
 ]
 
 urlpatterns = [

@@ -1,9 +1,10 @@
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Prefetch, Q
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_safe
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST, require_safe
 
-from afspraken.models import Partij, Verbeterafspraak, Voortgangsupdate
+from afspraken.models import Indicator, Partij, Verbeterafspraak, Voortgangsupdate
+from afspraken.views import posted_indicator_pk, present_indicatoren, report_meting
 from rapportages.models import Rapportage
 from trajecten.models import Traject
 
@@ -24,6 +25,26 @@ def traject_list(request):
 @require_safe
 @login_required
 def traject_detail(request, slug):
+    return _render_detail(request, slug)
+
+
+@require_POST
+@login_required
+def meting_create(request, slug):
+    """A figure for an indicator of the trajectory as a whole, from the trajectory page."""
+    indicator = get_object_or_404(
+        Indicator.objects.select_related("traject", "leverancier"),
+        traject__slug=slug,
+        verbeterafspraak=None,
+        pk=posted_indicator_pk(request),
+    )
+    form, meting = report_meting(request, indicator)
+    if meting is None:
+        return _render_detail(request, slug, meting_form=form)
+    return redirect(f"{indicator.traject.get_absolute_url()}#indicator-{indicator.pk}")
+
+
+def _render_detail(request, slug, *, meting_form=None):
     afspraken = (
         Verbeterafspraak.objects.with_status_op()
         .select_related("regiehouder")
@@ -41,6 +62,9 @@ def traject_detail(request, slug):
                 queryset=afspraken.order_by("nummer"),
             ),
             "themas",
+        ).annotate(
+            # Most trajectories have no indicators; knowing that saves them the query.
+            has_indicatoren=Exists(Indicator.objects.filter(traject=OuterRef("pk")))
         ),
         slug=slug,
     )
@@ -61,5 +85,37 @@ def traject_detail(request, slug):
     return render(
         request,
         "trajecten/traject_detail.html",
-        {"traject": traject, "themas": themas, "rapportages": rapportages},
+        {
+            "traject": traject,
+            "themas": themas,
+            "rapportages": rapportages,
+            "indicator_groepen": _indicator_groups(traject, request.user, meting_form),
+        },
+    )
+
+
+def _indicator_groups(traject, user, meting_form) -> list[dict]:
+    """The trajectory's own indicators, then those of each agreement the user may open."""
+    if not traject.has_indicatoren:
+        return []
+    afspraken = {afspraak.pk: afspraak for afspraak in traject.verbeterafspraken.all()}
+    indicatoren = []
+    for indicator in traject.indicatoren.select_related("leverancier"):
+        indicator.traject = traject
+        if indicator.verbeterafspraak_id is None:
+            indicatoren.append(indicator)
+        elif afspraken[indicator.verbeterafspraak_id].is_visible:
+            indicator.verbeterafspraak = afspraken[indicator.verbeterafspraak_id]
+            indicatoren.append(indicator)
+    groups = {}
+    for beoordeling in present_indicatoren(indicatoren, user, bound=meting_form):
+        afspraak = beoordeling.indicator.verbeterafspraak
+        key = afspraak.pk if afspraak else None
+        if key not in groups:
+            groups[key] = {"afspraak": afspraak, "beoordelingen": []}
+        groups[key]["beoordelingen"].append(beoordeling)
+    # The trajectory as a whole first, then the agreements by number.
+    return sorted(
+        groups.values(),
+        key=lambda g: (g["afspraak"] is not None, g["afspraak"] and g["afspraak"].nummer),
     )
