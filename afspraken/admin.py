@@ -77,7 +77,36 @@ class ThemaChoiceField(forms.ModelChoiceField):
         return f"{obj.traject.naam}: {obj.naam}"
 
 
-class VoortgangsupdateInline(admin.StackedInline):
+class AppendOnlyInline:
+    """Rows that are only ever added (progress updates, measurements): stored ones are shown
+    read-only and never deleted; new ones go through the app's service in the admin's
+    `save_formset`. `parties(obj)` are the parties a new row may name."""
+
+    readonly_fields = ["auteur", "created_at"]
+    extra = 0
+    can_delete = False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def parties(self, obj):
+        raise NotImplementedError
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        partij = formset.form.base_fields["partij"]
+        partij.queryset = self.parties(obj) if obj else Partij.objects.none()
+        partij.empty_label = "Zorginstituut Nederland (geen partij)"
+        # A party is chosen here, not added or edited from a row.
+        for action in ("add", "change", "delete", "view"):
+            setattr(partij.widget, f"can_{action}_related", False)
+        return formset
+
+
+class VoortgangsupdateInline(AppendOnlyInline, admin.StackedInline):
     """The agreement's timeline. Stored updates are read-only and cannot be deleted: a
     correction is a new update, which `VerbeterafspraakAdmin.save_formset` adds through the
     same service as the party pages."""
@@ -93,30 +122,13 @@ class VoortgangsupdateInline(admin.StackedInline):
         "auteur",
         "created_at",
     ]
-    readonly_fields = ["auteur", "created_at"]
-    extra = 0
-    can_delete = False
 
     def get_queryset(self, request):
         # The agreement too: each row's title (its __str__) names it.
         return super().get_queryset(request).select_related("verbeterafspraak", "partij", "auteur")
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        partij = formset.form.base_fields["partij"]
-        # Only the parties of this agreement, each once; none yet on a new agreement.
-        partij.queryset = Partij.objects.of_afspraak(obj.pk) if obj else Partij.objects.none()
-        partij.empty_label = "Zorginstituut Nederland (geen partij)"
-        # A party is chosen here, not added or edited from an update row.
-        for action in ("add", "change", "delete", "view"):
-            setattr(partij.widget, f"can_{action}_related", False)
-        return formset
+    def parties(self, afspraak):
+        return Partij.objects.of_afspraak(afspraak.pk)
 
 
 # Figures in Dutch notation: 61,5.
@@ -355,7 +367,7 @@ class TrajectWithAfsprakenAdmin(TrajectAdmin):
         return obj.afspraken_count
 
 
-class MetingInline(admin.TabularInline):
+class MetingInline(AppendOnlyInline, admin.TabularInline):
     """The indicator's measurements: stored ones read-only, new ones added through the service,
     like progress updates. A correction is a new measurement of the same year."""
 
@@ -371,32 +383,14 @@ class MetingInline(admin.TabularInline):
         "auteur",
         "created_at",
     ]
-    readonly_fields = ["auteur", "created_at"]
-    extra = 0
-    can_delete = False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("indicator", "partij", "auteur")
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        partij = formset.form.base_fields["partij"]
-        partij.queryset = (
-            Partij.objects.filter(pk=obj.leverancier_id)
-            | Partij.objects.of_afspraak(obj.verbeterafspraak_id)
-            if obj
-            else Partij.objects.none()
+    def parties(self, indicator):
+        return Partij.objects.filter(pk=indicator.leverancier_id) | Partij.objects.of_afspraak(
+            indicator.verbeterafspraak_id
         )
-        partij.empty_label = "Zorginstituut Nederland (geen partij)"
-        for action in ("add", "change", "delete", "view"):
-            setattr(partij.widget, f"can_{action}_related", False)
-        return formset
 
 
 @admin.register(Indicator)
