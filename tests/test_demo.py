@@ -42,8 +42,8 @@ def test_loaddemo_twice_changes_nothing(settings):
     assert first["trajecten_traject"] == 9
     assert first["afspraken_partij"] == 27
     assert first["afspraken_verbeterafspraak"] == 29
-    # Artrose 2021, DVT 2022 and the implementation-wide 2022 and 2023.
-    assert first["rapportages_editie"] == 4
+    # Artrose 2021, DVT 2022 and 2023, and the implementation-wide 2022 and 2023.
+    assert first["rapportages_editie"] == 5
 
 
 def test_demo_loads_real_looking_data():

@@ -72,6 +72,7 @@ PUBLISHED = [
     # A finished trajectory whose history, 2016 to 2021, was entered afterwards.
     ("artrose-knie-en-heup", 2021, datetime.date(2021, 12, 15)),
     ("diepe-veneuze-trombose-en-longembolie", 2022, datetime.date(2022, 12, 27)),
+    ("diepe-veneuze-trombose-en-longembolie", 2023, datetime.date(2023, 12, 20)),
     (None, 2022, datetime.date(2022, 11, 30)),
     (None, 2023, datetime.date(2023, 11, 30)),
 ]
