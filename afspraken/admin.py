@@ -16,6 +16,7 @@ from trajecten.admin import TrajectAdmin
 from trajecten.models import Faseperiode, Thema, Traject
 
 from . import bulk
+from .forms import DutchDecimalField
 from .models import (
     STATUS_CHOICES,
     Indicator,
@@ -131,8 +132,8 @@ class VoortgangsupdateInline(AppendOnlyInline, admin.StackedInline):
         return Partij.objects.of_afspraak(afspraak.pk)
 
 
-# Figures in Dutch notation: 61,5.
-DUTCH_NUMBERS = {models.DecimalField: {"localize": True}}
+# Figures read and shown as everywhere in the portal: 61,5 and 27.000.
+DUTCH_NUMBERS = {models.DecimalField: {"form_class": DutchDecimalField}}
 
 
 class IndicatorInline(BadInputMixin, admin.StackedInline):

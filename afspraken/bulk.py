@@ -21,7 +21,7 @@ import datetime
 import io
 import zipfile
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 from django.core import signing
@@ -29,7 +29,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .cijfers import getal
+from .cijfers import getal, lees_getal
 from .models import METING_NEWEST_FIRST, Indicator, Meting
 from .services import meld_meting
 
@@ -283,24 +283,15 @@ def parse_integer(cell) -> int:
 
 
 def parse_decimal(cell) -> Decimal:
-    """A number in Dutch notation (`1.234,5`) or with a decimal point (`1234.5`)."""
+    """A number as `afspraken.cijfers.lees_getal` reads it; Excel gives numbers as numbers."""
     if isinstance(cell, bool):
         raise ValueError
     if isinstance(cell, int | float):
         value = Decimal(str(cell))
-    else:
-        text = str(cell).strip().replace(" ", "").replace("\u00a0", "")
-        if len(text) > 40:
+        if not value.is_finite():
             raise ValueError
-        if "," in text:
-            text = text.replace(".", "").replace(",", ".")
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            raise ValueError from None
-    if not value.is_finite():
-        raise ValueError
-    return value
+        return value
+    return lees_getal(str(cell))
 
 
 def parse_date(cell) -> datetime.date:

@@ -1,11 +1,37 @@
-"""Figures in Dutch notation, the one way pages, reports, charts and exports write them."""
+"""Figures in Dutch notation: the one way pages, reports, charts and exports write them, and
+the one way forms, the admin and uploads read them."""
 
-from decimal import Decimal
+import re
+from decimal import Decimal, InvalidOperation
 
 from .evaluatie import Beoordeling
 from .models import Indicator
 
 NBSP = "\u00a0"  # between a number and its unit, so that they stay on one line
+# Points that group thousands: 27.000, 1.234.567 (a point elsewhere is a decimal point).
+THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+")
+MAX_INPUT_LENGTH = 40
+
+
+def lees_getal(text: str) -> Decimal:
+    """A figure as people type it: 61,5 and 1.234,5 in Dutch, 27.000 is twenty-seven
+    thousand, and 61.5 with a decimal point as other software writes it. ValueError if it is
+    no (finite) number.
+    """
+    text = text.strip().replace(" ", "").replace(NBSP, "")
+    if not text or len(text) > MAX_INPUT_LENGTH:
+        raise ValueError(text)
+    if "," in text:
+        text = text.replace(".", "").replace(",", ".")
+    elif THOUSANDS.fullmatch(text):
+        text = text.replace(".", "")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(text) from None
+    if not value.is_finite():
+        raise ValueError(text)
+    return value
 
 
 def getal(value: Decimal | int | None, *, grouping: bool = True) -> str:

@@ -1,8 +1,9 @@
-import re
+from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
 
+from .cijfers import getal, lees_getal
 from .models import (
     NO_STATUS,
     Indicator,
@@ -72,20 +73,28 @@ class VoortgangsupdateForm(forms.ModelForm):
 
 
 class DutchDecimalField(forms.DecimalField):
-    """A number as written in Dutch: 61,5 and 27.000 (twenty-seven thousand), also 1.234,5.
-
-    A point alone is a decimal point (61.5), unless it groups thousands (27.000): Django's
-    localized field would read "27.000" as 27.
+    """A figure read as `afspraken.cijfers.lees_getal` reads it (61,5; 27.000; 1.234,5), and
+    shown in Dutch notation. Django's localized field would read 27.000 as 27.
     """
 
-    THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d*)?$")
+    def __init__(self, **kwargs):
+        kwargs["localize"] = True
+        super().__init__(**kwargs)
 
     def to_python(self, value):
-        if isinstance(value, str):
-            value = value.strip().replace(" ", "").replace("\u00a0", "")
-            if self.THOUSANDS.match(value):
-                value = value.replace(".", "")
+        if isinstance(value, str) and value.strip():
+            try:
+                value = str(lees_getal(value))
+            except ValueError:
+                raise forms.ValidationError(
+                    self.error_messages["invalid"], code="invalid"
+                ) from None
         return super().to_python(value)
+
+    def prepare_value(self, value):
+        # 41 and 61,5 rather than the stored 41,0000; no thousands point, so that what is
+        # shown reads back the same.
+        return getal(value, grouping=False) if isinstance(value, Decimal) else value
 
 
 class MetingForm(forms.ModelForm):
@@ -99,7 +108,6 @@ class MetingForm(forms.ModelForm):
     class Meta:
         model = Meting
         fields = ["jaar", "waarde", "peildatum", "bron", "toelichting"]
-        localized_fields = ["waarde"]
         field_classes = {"waarde": DutchDecimalField}
         widgets = {
             "peildatum": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

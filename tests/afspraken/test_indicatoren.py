@@ -8,7 +8,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from afspraken.bulk import parse_decimal
+from afspraken.cijfers import lees_getal
 from afspraken.evaluatie import Oordeel, beoordeel, beoordeel_alle, samenvatting
+from afspraken.forms import DutchDecimalField
 from afspraken.models import Indicator, Meting
 from afspraken.services import meld_meting
 from tests.adminforms import post_data
@@ -247,3 +250,38 @@ def test_staff_add_a_figure_in_the_admin_through_the_same_rules(client, staff, i
     # Stored figures are shown, not offered for change.
     response = client.get(url)
     assert 'name="metingen-0-waarde"' not in response.text
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("61,5", Decimal("61.5")),
+        ("61.5", Decimal("61.5")),
+        ("27.000", Decimal("27000")),
+        ("1.234.567", Decimal("1234567")),
+        ("1.234,5", Decimal("1234.5")),
+        ("6.1255", Decimal("6.1255")),
+        (" -2,5 ", Decimal("-2.5")),
+    ],
+)
+def test_a_figure_is_read_alike_in_the_form_the_admin_and_an_upload(typed, read):
+    assert lees_getal(typed) == read
+    assert DutchDecimalField(max_digits=14, decimal_places=4).clean(typed) == read
+    assert parse_decimal(typed) == read
+
+
+@pytest.mark.parametrize("typed", ["veel", "1,2,3", "NaN", "Infinity", "1" * 41, ""])
+def test_what_is_no_figure_is_refused_alike(typed):
+    with pytest.raises(ValueError):
+        lees_getal(typed)
+    with pytest.raises(ValidationError):
+        DutchDecimalField(max_digits=14, decimal_places=4).clean(typed)
+
+
+def test_the_admin_reads_figures_as_the_party_form_does(client, staff, indicator):
+    client.force_login(staff)
+    response = client.get(reverse("admin:afspraken_indicator_change", args=[indicator.pk]))
+    form = response.context["adminform"].form
+    assert isinstance(form.fields["basiswaarde"], DutchDecimalField)
+    assert form["basiswaarde"].value() == "41"
+    assert 'value="41"' in response.text  # not the stored 41,0000
