@@ -4,7 +4,6 @@ the one way forms, the admin and uploads read them."""
 import re
 from decimal import Decimal, InvalidOperation
 
-from .evaluatie import Beoordeling
 from .models import Indicator
 
 NBSP = "\u00a0"  # between a number and its unit, so that they stay on one line
@@ -61,12 +60,10 @@ def met_eenheid(indicator: Indicator, value: Decimal | None) -> str:
     return f"{number}{NBSP}{indicator.get_eenheid_display()}"
 
 
-def verandering(beoordeling: Beoordeling) -> str:
-    """The change since the baseline, signed: −19,5 procentpunt, +1.200."""
-    change = beoordeling.verandering
+def verandering(indicator: Indicator, change: Decimal | None) -> str:
+    """A change since the baseline, signed: −19,5 procentpunt, +1.200."""
     if change is None:
         return ""
-    indicator = beoordeling.indicator
     sign = "+" if change > 0 else "−" if change < 0 else "±"
     if indicator.eenheid == Indicator.Eenheid.PERCENTAGE:
         return f"{sign}{getal(abs(change))}{NBSP}procentpunt"

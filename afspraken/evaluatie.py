@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.db import models
 
+from . import cijfers
 from .models import Indicator, Meting
 
 
@@ -48,6 +49,24 @@ class Beoordeling:
     @property
     def oordeel_label(self) -> str:
         return Oordeel(self.oordeel).label
+
+    # The figures as pages and reports write them (`afspraken.cijfers`).
+
+    @property
+    def basis_tekst(self) -> str:
+        return cijfers.met_eenheid(self.indicator, self.indicator.basiswaarde)
+
+    @property
+    def streef_tekst(self) -> str:
+        return cijfers.met_eenheid(self.indicator, self.indicator.streefwaarde)
+
+    @property
+    def laatste_tekst(self) -> str:
+        return cijfers.met_eenheid(self.indicator, self.laatste[1]) if self.laatste else ""
+
+    @property
+    def verandering_tekst(self) -> str:
+        return cijfers.verandering(self.indicator, self.verandering)
 
 
 def series(indicator: Indicator, metingen: list[Meting]) -> list[tuple[int, Decimal]]:

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from .cijfers import getal, met_eenheid, verandering
+from .cijfers import getal
 from .evaluatie import beoordeel_alle
 from .filters import VerbeterafspraakFilter
 from .forms import MetingForm, VoortgangsupdateForm
@@ -223,15 +223,7 @@ def present_indicatoren(indicatoren, user, *, bound: MetingForm | None = None):
             {"jaar": jaar, "waarde": getal(waarde), "is_basis": index == 0}
             for index, (jaar, waarde) in enumerate(beoordeling.reeks)
         ]
-        beoordeling.basis = met_eenheid(indicator, indicator.basiswaarde)
-        beoordeling.streef = (
-            met_eenheid(indicator, indicator.streefwaarde) if indicator.has_target else ""
-        )
         beoordeling.streef_getal = getal(indicator.streefwaarde)
-        beoordeling.laatste_tekst = (
-            met_eenheid(indicator, beoordeling.laatste[1]) if beoordeling.laatste else ""
-        )
-        beoordeling.verandering_tekst = verandering(beoordeling)
         if bound is not None and bound.instance.indicator.pk == indicator.pk:
             beoordeling.form = bound
         elif user.has_perm("afspraken.add_meting", indicator):

@@ -8,15 +8,13 @@ that text as /Alt. pygal draws a chart in a few milliseconds, without numpy or a
 """
 
 import base64
-from decimal import Decimal
 
 import pygal
 from pygal.etree import etree
 from pygal.style import Style
 
-from afspraken.cijfers import getal, met_eenheid
+from afspraken.cijfers import getal
 from afspraken.evaluatie import Beoordeling, Oordeel
-from afspraken.models import Indicator
 
 WIDTH, HEIGHT = 640, 300
 
@@ -41,24 +39,18 @@ STYLE = Style(
 )
 
 
-def waarde(indicator: Indicator, value: Decimal | None) -> str:
-    """A figure with its unit, as pages and reports write it (`afspraken.cijfers`)."""
-    return met_eenheid(indicator, value)
-
-
 def summary(beoordeling: Beoordeling) -> str:
     """The chart in one sentence: 'van 52 % in 2014 naar 66 % in 2019; streefwaarde 75 % in
     2017: niet bereikt'."""
     indicator = beoordeling.indicator
-    start = f"{waarde(indicator, indicator.basiswaarde)} in {indicator.basisjaar}"
+    start = f"{beoordeling.basis_tekst} in {indicator.basisjaar}"
     if beoordeling.laatste is None:
         sentence = f"{start}, nog geen metingen"
     else:
-        jaar, value = beoordeling.laatste
-        sentence = f"van {start} naar {waarde(indicator, value)} in {jaar}"
+        sentence = f"van {start} naar {beoordeling.laatste_tekst} in {beoordeling.laatste[0]}"
     if not indicator.has_target:
         return f"{sentence}; geen streefwaarde"
-    target = f"streefwaarde {waarde(indicator, indicator.streefwaarde)} in {indicator.streefjaar}"
+    target = f"streefwaarde {beoordeling.streef_tekst} in {indicator.streefjaar}"
     return f"{sentence}; {target}: {verdict_words(beoordeling)}"
 
 

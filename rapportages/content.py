@@ -12,6 +12,7 @@ from functools import cached_property
 
 from django.db.models import OuterRef, Prefetch, Subquery
 
+from afspraken.cijfers import met_eenheid
 from afspraken.evaluatie import Beoordeling, beoordeel_alle
 from afspraken.models import (
     NEEDS_TOELICHTING,
@@ -60,14 +61,14 @@ class IndicatorResult:
         """(year, value, remark) from the baseline on, the target last."""
         indicator = self.indicator
         rows = [
-            (jaar, charts.waarde(indicator, value), "basiswaarde" if index == 0 else "")
+            (jaar, met_eenheid(indicator, value), "basiswaarde" if index == 0 else "")
             for index, (jaar, value) in enumerate(self.beoordeling.reeks)
         ]
         if indicator.has_target:
             rows.append(
                 (
                     indicator.streefjaar,
-                    charts.waarde(indicator, indicator.streefwaarde),
+                    met_eenheid(indicator, indicator.streefwaarde),
                     "streefwaarde",
                 )
             )
@@ -75,19 +76,18 @@ class IndicatorResult:
 
     @property
     def basis(self) -> str:
-        return charts.waarde(self.indicator, self.indicator.basiswaarde)
+        return self.beoordeling.basis_tekst
 
     @property
     def laatste(self) -> str:
         laatste = self.beoordeling.laatste
-        return f"{charts.waarde(self.indicator, laatste[1])} ({laatste[0]})" if laatste else ""
+        return f"{self.beoordeling.laatste_tekst} ({laatste[0]})" if laatste else ""
 
     @property
     def streef(self) -> str:
         if not self.indicator.has_target:
             return ""
-        target = charts.waarde(self.indicator, self.indicator.streefwaarde)
-        return f"{target} ({self.indicator.streefjaar})"
+        return f"{self.beoordeling.streef_tekst} ({self.indicator.streefjaar})"
 
 
 @dataclass
