@@ -646,12 +646,18 @@ class Indicator(models.Model):
     def __str__(self):
         return self.naam
 
+    def save(self, *args, **kwargs):
+        self._follow_afspraak()
+        super().save(*args, **kwargs)
+
     def clean_fields(self, exclude=None):
-        if self.verbeterafspraak_id:
-            # An agreement's indicator belongs to the agreement's trajectory (set before the
-            # fields are checked, so that it need not be chosen twice).
-            self.traject_id = self.verbeterafspraak.traject_id
+        self._follow_afspraak()  # before the fields are checked: it need not be chosen twice
         super().clean_fields(exclude)
+
+    def _follow_afspraak(self) -> None:
+        """An agreement's indicator belongs to the agreement's trajectory, however it is made."""
+        if self.verbeterafspraak_id:
+            self.traject_id = self.verbeterafspraak.traject_id
 
     def clean(self):
         super().clean()

@@ -15,6 +15,7 @@ from afspraken.forms import DutchDecimalField
 from afspraken.models import Indicator, Meting
 from afspraken.services import meld_meting
 from tests.adminforms import post_data
+from tests.factories import TrajectFactory
 
 D = datetime.date
 
@@ -285,3 +286,21 @@ def test_the_admin_reads_figures_as_the_party_form_does(client, staff, indicator
     assert isinstance(form.fields["basiswaarde"], DutchDecimalField)
     assert form["basiswaarde"].value() == "41"
     assert 'value="41"' in response.text  # not the stored 41,0000
+
+
+def test_an_indicator_made_without_the_form_still_follows_its_agreement(afspraak, nhg):
+    other = TrajectFactory(naam="Obstructieve slaapapneu", slug="obstructieve-slaapapneu")
+    indicator = Indicator.objects.create(
+        traject=other,  # a mistake an import could make
+        verbeterafspraak=afspraak,
+        naam="Verwijzingen",
+        definitie="Een deel van alle verwijzingen.",
+        eenheid=Indicator.Eenheid.PERCENTAGE,
+        richting=Indicator.Richting.LAGER,
+        basisjaar=2020,
+        basiswaarde=41,
+        bron="Nivel",
+        leverancier=nhg,
+    )
+    indicator.refresh_from_db()
+    assert indicator.traject == afspraak.traject
