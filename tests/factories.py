@@ -1,11 +1,19 @@
 """Factories with deterministic values, so a failing test reads the same every run."""
 
 import datetime
+from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
 
-from afspraken.models import Lidmaatschap, Partij, Status, Verbeterafspraak, Voortgangsupdate
+from afspraken.models import (
+    Indicator,
+    Lidmaatschap,
+    Partij,
+    Status,
+    Verbeterafspraak,
+    Voortgangsupdate,
+)
 from rapportages.models import Editie, Rapportage
 from trajecten.models import Faseperiode, Thema, Traject
 
@@ -132,3 +140,33 @@ class EditieFactory(factory.django.DjangoModelFactory):
     pdf = b"%PDF-1.7"
     html_sha256 = factory.LazyAttribute(lambda o: Editie.checksum(o.html))
     pdf_sha256 = factory.LazyAttribute(lambda o: Editie.checksum(o.pdf))
+
+
+class IndicatorFactory(factory.django.DjangoModelFactory):
+    """Referrals without the decision rule: lower is better, 41 % in 2020, 20 % by 2024.
+
+    Checked by `full_clean()` before it is stored, as the admin and forms would.
+    """
+
+    class Meta:
+        model = Indicator
+
+    verbeterafspraak = factory.SubFactory(VerbeterafspraakFactory)
+    traject = factory.LazyAttribute(lambda o: o.verbeterafspraak.traject)
+    naam = "Verwijzingen zonder beslisregel"
+    definitie = "Verwijzingen bij verdenking longembolie zonder beslisregel, van alle verwijzingen."
+    eenheid = Indicator.Eenheid.PERCENTAGE
+    richting = Indicator.Richting.LAGER
+    basisjaar = 2020
+    basiswaarde = Decimal("41")
+    streefjaar = 2024
+    streefwaarde = Decimal("20")
+    bron = "Nivel Zorgregistraties eerste lijn"
+    leverancier = factory.LazyAttribute(lambda o: o.verbeterafspraak.regiehouder)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        indicator = model_class(*args, **kwargs)
+        indicator.full_clean()
+        indicator.save()
+        return indicator

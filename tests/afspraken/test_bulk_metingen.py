@@ -13,26 +13,21 @@ from django.urls import reverse
 from afspraken import bulk
 from afspraken.models import Indicator, Meting
 from afspraken.services import meld_meting
+from tests.factories import IndicatorFactory
 
 UPLOAD_URL = reverse("admin:afspraken_indicator_metingen_upload")
 HEADER = "indicator_id;indicator;jaar;waarde;bekend_sinds;bron;toelichting"
 
 
 def make_indicator(afspraak, nhg, naam="Verwijzingen zonder beslisregel", basisjaar=2020):
-    indicator = Indicator(
+    return IndicatorFactory(
         verbeterafspraak=afspraak,
         naam=naam,
-        definitie="Verwijzingen zonder beslisregel, van alle verwijzingen.",
-        eenheid=Indicator.Eenheid.PERCENTAGE,
-        richting=Indicator.Richting.LAGER,
         basisjaar=basisjaar,
-        basiswaarde=Decimal("41"),
-        bron="Nivel Zorgregistraties eerste lijn",
+        streefjaar=None,
+        streefwaarde=None,
         leverancier=nhg,
     )
-    indicator.full_clean()
-    indicator.save()
-    return indicator
 
 
 @pytest.fixture

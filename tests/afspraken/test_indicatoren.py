@@ -15,7 +15,7 @@ from afspraken.forms import DutchDecimalField
 from afspraken.models import Indicator, Meting
 from afspraken.services import meld_meting
 from tests.adminforms import post_data
-from tests.factories import TrajectFactory
+from tests.factories import IndicatorFactory, TrajectFactory
 
 D = datetime.date
 
@@ -23,22 +23,7 @@ D = datetime.date
 @pytest.fixture
 def indicator(afspraak, nhg):
     """Referrals without the decision rule: lower is better, 41 % in 2020, 20 % by 2024."""
-    indicator = Indicator(
-        verbeterafspraak=afspraak,
-        naam="Verwijzingen zonder beslisregel",
-        definitie="Verwijzingen bij verdenking longembolie zonder beslisregel, van alle.",
-        eenheid=Indicator.Eenheid.PERCENTAGE,
-        richting=Indicator.Richting.LAGER,
-        basisjaar=2020,
-        basiswaarde=Decimal("41"),
-        streefjaar=2024,
-        streefwaarde=Decimal("20"),
-        bron="Nivel Zorgregistraties eerste lijn",
-        leverancier=nhg,
-    )
-    indicator.full_clean()
-    indicator.save()
-    return indicator
+    return IndicatorFactory(verbeterafspraak=afspraak, leverancier=nhg)
 
 
 def meld(indicator, user, jaar, waarde, peildatum=None, **kwargs):

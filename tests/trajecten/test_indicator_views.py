@@ -9,28 +9,28 @@ from django.utils import timezone
 
 from afspraken.models import Indicator, Meting
 from tests.afspraken.test_meting_views import make_indicator
-from tests.factories import VerbeterafspraakFactory, VoortgangsupdateFactory
+from tests.factories import (
+    IndicatorFactory,
+    VerbeterafspraakFactory,
+    VoortgangsupdateFactory,
+)
 
 
 @pytest.fixture
 def traject_indicator(dvt, nhg):
     """Of the trajectory as a whole: days to diagnosis, delivered by NHG, 12 in 2020."""
-    indicator = Indicator(
+    return IndicatorFactory(
+        verbeterafspraak=None,
         traject=dvt,
         naam="Dagen tot de diagnose",
         definitie="Mediaan van het aantal dagen van eerste consult tot diagnose.",
         eenheid=Indicator.Eenheid.DAGEN,
-        richting=Indicator.Richting.LAGER,
-        basisjaar=2020,
         basiswaarde=Decimal("12"),
         streefjaar=2025,
         streefwaarde=Decimal("7"),
         bron="Nivel",
         leverancier=nhg,
     )
-    indicator.full_clean()
-    indicator.save()
-    return indicator
 
 
 def detail_url(traject):
