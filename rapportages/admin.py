@@ -85,12 +85,27 @@ class RapportageAdmin(HistoryAdmin):
                 ]
             },
         ),
-        ("Teksten", {"fields": ["inleiding", "vervolg"]}),
+        ("Teksten", {"fields": ["inleiding", "conclusies", "vervolg"]}),
+        (
+            "Verschijnen",
+            {
+                "fields": ["publicatiedatum", "brief_datum", "brief_kenmerk"],
+                "description": "Vul de publicatiedatum alleen in voor een rapportage die al "
+                "eerder buiten het portaal is verschenen; anders geldt de dag van publiceren.",
+            },
+        ),
     ]
     inlines = [EditieInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_latest_editie()
+
+    def get_readonly_fields(self, request, obj=None):
+        # The model refuses the change too (`Rapportage.clean`); here it is not offered.
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and getattr(obj, "latest_editie_nummer", None):
+            fields.append("publicatiedatum")
+        return fields
 
     @admin.display(description="status", ordering="latest_published_at")
     def publication_status(self, rapportage):

@@ -13,7 +13,7 @@ from functools import cached_property
 from django.db.models import OuterRef, Prefetch, Subquery
 
 from afspraken.cijfers import met_eenheid
-from afspraken.evaluatie import Beoordeling, beoordeel_alle
+from afspraken.evaluatie import Beoordeling, Oordeel, beoordeel_alle, samenvatting
 from afspraken.models import (
     NEEDS_TOELICHTING,
     STATUS_CHOICES,
@@ -112,6 +112,13 @@ class StatusCounts:
         return sum(self.counts.values())
 
 
+def oordeel_rows(results: list[IndicatorResult]) -> list[tuple[str, str, int]]:
+    """(code, label, count) of the verdicts that occur, in the fixed order of `Oordeel`: the
+    roll-up of indicators per agreement or trajectory."""
+    counts = samenvatting([result.beoordeling for result in results])
+    return [(code, label, counts[code]) for code, label in Oordeel.choices if counts[code]]
+
+
 @dataclass
 class VerbeterafspraakProgress:
     afspraak: Verbeterafspraak
@@ -140,6 +147,10 @@ class VerbeterafspraakProgress:
     @property
     def partijen(self):
         return self.afspraak.partijen()
+
+    @property
+    def oordelen(self) -> list[tuple[str, str, int]]:
+        return oordeel_rows(self.indicatoren)
 
 
 @dataclass
@@ -189,6 +200,21 @@ class TrajectChapter:
             for progress in section.afspraken
             for result in progress.indicatoren
         ]
+
+    @property
+    def oordelen(self) -> list[tuple[str, str, int]]:
+        """The verdicts of all the trajectory's indicators, its agreements' ones included."""
+        return oordeel_rows(self.afspraak_indicatoren + self.indicatoren)
+
+    @property
+    def oordelen_traject(self) -> list[tuple[str, str, int]]:
+        """The verdicts of the trajectory-wide indicators only."""
+        return oordeel_rows(self.indicatoren)
+
+    @property
+    def first_year(self) -> int | None:
+        """The year the trajectory's course began: its first phase."""
+        return self.phases[0].startdatum.year if self.phases else None
 
 
 @dataclass
@@ -277,6 +303,9 @@ def build_content(rapportage: Rapportage) -> ReportContent:
         .exclude(pk=rapportage.pk)
         .order_by("traject", "-jaar")
     )
+    if rapportage.is_eindevaluatie:
+        # It tells the whole course and compares with no earlier report.
+        trajectrapportages = trajectrapportages.none()
     by_pk = {traject.pk: traject for traject in trajecten}
     for other in trajectrapportages:
         other.traject = by_pk[other.traject_id]  # for its URL, without a query
@@ -286,7 +315,7 @@ def build_content(rapportage: Rapportage) -> ReportContent:
             previous.setdefault(other.traject_id, other)
 
     implementatierapportage = None
-    if not rapportage.is_implementatiebreed:
+    if rapportage.soort == Rapportage.Soort.TRAJECT:
         implementatierapportage = Rapportage.objects.filter(
             soort=Rapportage.Soort.IMPLEMENTATIE, jaar=rapportage.jaar
         ).first()
@@ -391,10 +420,10 @@ def _period_start(rapportage: Rapportage, previous: Rapportage | None) -> dateti
     The implementation-wide report to the Minister tells each trajectory's year. A trajectory
     report tells what came after its previous report; the first report of a trajectory tells
     its whole history, so that a trajectory entered after the fact (closed in 2021, reported on
-    once) shows all its years.
+    once) shows all its years; so does the end evaluation, over the trajectory's whole course.
     """
     if rapportage.is_implementatiebreed:
         return datetime.date(rapportage.jaar, 1, 1)
-    if previous is not None:
+    if previous is not None and not rapportage.is_eindevaluatie:
         return previous.peildatum + datetime.timedelta(days=1)
     return None

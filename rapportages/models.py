@@ -1,6 +1,7 @@
 import hashlib
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
@@ -15,6 +16,7 @@ from trajecten.models import Traject
 # TextField only in forms, so each field has a validator too, which `full_clean()` runs.
 INLEIDING_MAX_LENGTH = 20_000
 VERVOLG_MAX_LENGTH = 10_000
+CONCLUSIES_MAX_LENGTH = 20_000
 
 
 def may_see_concepts(user) -> bool:
@@ -44,7 +46,8 @@ class RapportageQuerySet(models.QuerySet):
 
 
 class Rapportage(models.Model):
-    """A yearly progress report: per trajectory, or implementation-wide for a year.
+    """A report: a trajectory's yearly progress report, the implementation-wide one of a year,
+    or a trajectory's end evaluation over its whole course.
 
     The record holds the staff texts; the report itself is built from the agreements as they
     stood at the peildatum. Publishing freezes that build as an `Editie`.
@@ -53,6 +56,7 @@ class Rapportage(models.Model):
     class Soort(models.TextChoices):
         TRAJECT = "traject", "Voortgangsrapportage traject"
         IMPLEMENTATIE = "implementatie", "Voortgangsrapportage implementatiefase"
+        EINDEVALUATIE = "eindevaluatie", "Eindevaluatie"
 
     soort = models.CharField("soort", max_length=20, choices=Soort, default=Soort.TRAJECT)
     traject = models.ForeignKey(
@@ -82,6 +86,29 @@ class Rapportage(models.Model):
         validators=[MaxLengthValidator(VERVOLG_MAX_LENGTH)],
         help_text="Slottekst: wat er nu gebeurt en wanneer de volgende rapportage verschijnt.",
     )
+    conclusies = models.TextField(
+        "conclusies",
+        blank=True,
+        max_length=CONCLUSIES_MAX_LENGTH,
+        validators=[MaxLengthValidator(CONCLUSIES_MAX_LENGTH)],
+        help_text="Alleen bij een eindevaluatie: zijn de doelen bereikt, en wat heeft het traject "
+        "opgeleverd?",
+    )
+    brief_datum = models.DateField(
+        "datum van de brief aan de minister",
+        null=True,
+        blank=True,
+        help_text="De brief waarmee de rapportage naar de minister van VWS ging, als die er is.",
+    )
+    brief_kenmerk = models.CharField("kenmerk van de brief", max_length=100, blank=True)
+    publicatiedatum = models.DateField(
+        "publicatiedatum",
+        null=True,
+        blank=True,
+        help_text="Alleen voor een rapportage die al eerder buiten het portaal is verschenen: "
+        "de eerste editie krijgt deze datum. Niet in de toekomst, en na publiceren niet meer te "
+        "wijzigen.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -102,11 +129,36 @@ class Rapportage(models.Model):
         ordering = ["-jaar", "soort", "traject__naam"]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(soort="traject") & Q(traject__isnull=False))
+                condition=(Q(soort__in=["traject", "eindevaluatie"]) & Q(traject__isnull=False))
                 | (Q(soort="implementatie") & Q(traject__isnull=True)),
                 name="rapportage_traject_past_bij_soort",
-                violation_error_message="Een trajectrapportage hoort bij een traject; de "
-                "implementatiebrede rapportage niet.",
+                violation_error_message="Een trajectrapportage en een eindevaluatie horen bij een "
+                "traject; de implementatiebrede rapportage niet.",
+            ),
+            models.UniqueConstraint(
+                fields=["traject"],
+                condition=Q(soort="eindevaluatie"),
+                name="rapportage_eindevaluatie_uniek",
+                violation_error_message="Dit traject heeft al een eindevaluatie.",
+            ),
+            models.CheckConstraint(
+                condition=Q(soort="eindevaluatie") | Q(conclusies=""),
+                name="rapportage_conclusies_bij_eindevaluatie",
+                violation_error_message="Conclusies horen bij een eindevaluatie; schrijf ze bij "
+                "een voortgangsrapportage in de inleiding of het vervolg.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(brief_datum__isnull=True) & Q(brief_kenmerk=""))
+                | (Q(brief_datum__isnull=False) & ~Q(brief_kenmerk="")),
+                name="rapportage_brief_datum_en_kenmerk",
+                violation_error_message="Vul bij de brief aan de minister zowel de datum als het "
+                "kenmerk in, of geen van beide.",
+            ),
+            models.CheckConstraint(
+                condition=Q(publicatiedatum__isnull=True)
+                | Q(publicatiedatum__gte=models.F("peildatum")),
+                name="rapportage_publicatie_na_peildatum",
+                violation_error_message="De publicatiedatum ligt niet vóór de peildatum.",
             ),
             models.UniqueConstraint(
                 fields=["traject", "jaar"],
@@ -131,15 +183,41 @@ class Rapportage(models.Model):
         return self.titel
 
     def get_absolute_url(self):
-        if self.soort == self.Soort.IMPLEMENTATIE:
-            return reverse("rapportages:implementatie", kwargs={"jaar": self.jaar})
-        return reverse("rapportages:traject", kwargs={"slug": self.traject.slug, "jaar": self.jaar})
+        return self._reverse("")
 
     def get_pdf_url(self):
+        return self._reverse("_pdf")
+
+    def clean(self):
+        super().clean()
+        if self.publicatiedatum and self.publicatiedatum > timezone.localdate():
+            raise ValidationError(
+                {"publicatiedatum": "De publicatiedatum ligt niet in de toekomst."}
+            )
+        if self.pk is not None:
+            stored = Rapportage.objects.filter(pk=self.pk, edities__isnull=False).values_list(
+                "publicatiedatum", flat=True
+            )[:1]
+            if stored and stored[0] != self.publicatiedatum:
+                raise ValidationError(
+                    {
+                        "publicatiedatum": "Deze rapportage is al gepubliceerd; haar "
+                        "publicatiedatum blijft zoals die was."
+                    }
+                )
+
+    def _reverse(self, suffix: str, **kwargs) -> str:
+        """The report's address; `suffix` picks the page, the PDF or an edition of either."""
         if self.soort == self.Soort.IMPLEMENTATIE:
-            return reverse("rapportages:implementatie_pdf", kwargs={"jaar": self.jaar})
+            kwargs["jaar"] = self.jaar
+            return reverse(f"rapportages:implementatie{suffix}", kwargs=kwargs)
+        if self.soort == self.Soort.EINDEVALUATIE:
+            return reverse(
+                f"rapportages:eindevaluatie{suffix}", kwargs={"slug": self.traject.slug, **kwargs}
+            )
         return reverse(
-            "rapportages:traject_pdf", kwargs={"slug": self.traject.slug, "jaar": self.jaar}
+            f"rapportages:traject{suffix}",
+            kwargs={"slug": self.traject.slug, "jaar": self.jaar, **kwargs},
         )
 
     def get_concept_url(self):
@@ -149,8 +227,14 @@ class Rapportage(models.Model):
     def is_implementatiebreed(self) -> bool:
         return self.soort == self.Soort.IMPLEMENTATIE
 
+    @property
+    def is_eindevaluatie(self) -> bool:
+        return self.soort == self.Soort.EINDEVALUATIE
+
     def filename(self) -> str:
         """File name for the PDF download, without extension."""
+        if self.is_eindevaluatie:
+            return f"eindevaluatie-{self.traject.slug}"
         subject = "implementatie" if self.is_implementatiebreed else self.traject.slug
         return f"voortgangsrapportage-{subject}-{self.jaar}"
 
@@ -202,26 +286,10 @@ class Editie(models.Model):
         return f"{self.titel}, editie {self.nummer}"
 
     def get_absolute_url(self):
-        return self._reverse("editie")
+        return self.rapportage._reverse("_editie", nummer=self.nummer)
 
     def get_pdf_url(self):
-        return self._reverse("editie_pdf")
-
-    def _reverse(self, name: str) -> str:
-        rapportage = self.rapportage
-        if rapportage.is_implementatiebreed:
-            return reverse(
-                f"rapportages:implementatie_{name}",
-                kwargs={"jaar": rapportage.jaar, "nummer": self.nummer},
-            )
-        return reverse(
-            f"rapportages:traject_{name}",
-            kwargs={
-                "slug": rapportage.traject.slug,
-                "jaar": rapportage.jaar,
-                "nummer": self.nummer,
-            },
-        )
+        return self.rapportage._reverse("_editie_pdf", nummer=self.nummer)
 
     @staticmethod
     def checksum(content: bytes | str) -> str:

@@ -12,14 +12,13 @@ from .rendering import render_html, render_pdf
 
 
 @transaction.atomic
-def publiceer_rapportage(
-    *, rapportage: Rapportage, user, published_at: datetime.datetime | None = None
-) -> Editie:
+def publiceer_rapportage(*, rapportage: Rapportage, user) -> Editie:
     """Freeze the report as it stands now into a new edition; earlier editions stay as they are.
 
     The HTML and PDF are built once here and stored with their checksums; they are served from
-    the database from then on and never rebuilt. `published_at` is for recording a report that
-    was published before the portal existed (the demo does so); it defaults to now.
+    the database from then on and never rebuilt. An edition is published now, except the first
+    edition of a report that appeared before the portal recorded it: that one carries the
+    report's real `publicatiedatum`.
 
     Publishing also freezes the progress of the trajectories the report covers up to its
     peildatum (`Traject.bevries_tot`), and of no others, so that no update can later slip in
@@ -36,12 +35,17 @@ def publiceer_rapportage(
     for traject in Traject.objects.select_for_update().filter(pk__in=covered).order_by("pk"):
         traject.bevries_tot(rapportage.peildatum)
     last_nummer = rapportage.edities.aggregate(nummer=Max("nummer"))["nummer"] or 0
+    published_at = timezone.now()
+    if last_nummer == 0 and rapportage.publicatiedatum:
+        published_at = datetime.datetime.combine(
+            rapportage.publicatiedatum, datetime.time(12), tzinfo=timezone.get_current_timezone()
+        )
     editie = Editie(
         rapportage=rapportage,
         nummer=last_nummer + 1,
         titel=rapportage.titel,
         peildatum=rapportage.peildatum,
-        published_at=published_at or timezone.now(),
+        published_at=published_at,
         published_by=user,
     )
     editie.html = render_html(build_content(rapportage), editie=editie, published=True)

@@ -22,6 +22,19 @@ urlpatterns = [
         views.rapportage_pdf,
         name="implementatie_editie_pdf",
     ),
+    # A trajectory's end evaluation: one per trajectory, so no year in its address.
+    path("<slug:slug>/eindevaluatie/", views.eindevaluatie_detail, name="eindevaluatie"),
+    path("<slug:slug>/eindevaluatie.pdf", views.eindevaluatie_pdf, name="eindevaluatie_pdf"),
+    path(
+        "<slug:slug>/eindevaluatie/editie/<int:nummer>/",
+        views.eindevaluatie_detail,
+        name="eindevaluatie_editie",
+    ),
+    path(
+        "<slug:slug>/eindevaluatie/editie/<int:nummer>.pdf",
+        views.eindevaluatie_pdf,
+        name="eindevaluatie_editie_pdf",
+    ),
     path("<slug:slug>/<int:jaar>/", views.rapportage_detail, name="traject"),
     path("<slug:slug>/<int:jaar>.pdf", views.rapportage_pdf, name="traject_pdf"),
     path(

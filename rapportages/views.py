@@ -13,11 +13,19 @@ from .rendering import render_html, render_pdf
 from .services import publiceer_rapportage
 
 
-def get_rapportage_for_user(user, *, jaar: int, slug: str | None = None) -> Rapportage:
-    """The report at its public address; a concept is a 404 for everyone but staff."""
+def get_rapportage_for_user(user, *, jaar: int | None, slug: str | None = None) -> Rapportage:
+    """The report at its public address; a concept is a 404 for everyone but staff.
+
+    Without `slug` the implementation-wide report of `jaar`; without `jaar` the trajectory's
+    end evaluation.
+    """
     rapportages = Rapportage.objects.for_user(user).select_related("traject")
     if slug is None:
         return get_object_or_404(rapportages, soort=Rapportage.Soort.IMPLEMENTATIE, jaar=jaar)
+    if jaar is None:
+        return get_object_or_404(
+            rapportages, soort=Rapportage.Soort.EINDEVALUATIE, traject__slug=slug
+        )
     return get_object_or_404(
         rapportages, soort=Rapportage.Soort.TRAJECT, traject__slug=slug, jaar=jaar
     )
@@ -57,6 +65,14 @@ def rapportage_detail(request, jaar, slug=None, nummer=None):
     response = HttpResponse(editie.html, content_type="text/html; charset=utf-8")
     response["ETag"] = f'"{editie.html_sha256}"'
     return response
+
+
+def eindevaluatie_detail(request, slug, nummer=None):
+    return rapportage_detail(request, jaar=None, slug=slug, nummer=nummer)
+
+
+def eindevaluatie_pdf(request, slug, nummer=None):
+    return rapportage_pdf(request, jaar=None, slug=slug, nummer=nummer)
 
 
 def rapportage_pdf(request, jaar, slug=None, nummer=None):

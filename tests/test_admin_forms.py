@@ -364,6 +364,11 @@ def _meting_row(data, rows) -> str:
     return _row(data, "metingen", jaar="2021")
 
 
+SOORT_EN_TRAJECT = (
+    "Een trajectrapportage en een eindevaluatie horen bij een traject; de implementatiebrede "
+    "rapportage niet."
+)
+
 INVALID = [
     (
         "indicator-add",
@@ -483,7 +488,7 @@ INVALID = [
     (
         "rapportage-add",
         lambda data, rows: data.update(traject=rows.traject.pk),
-        "Een trajectrapportage hoort bij een traject; de implementatiebrede rapportage niet.",
+        SOORT_EN_TRAJECT,
     ),
     ("rapportage-add", lambda data, rows: data.update(jaar="2024a"), "Voer een geheel getal in."),
     (
@@ -496,11 +501,37 @@ INVALID = [
         lambda data, rows: data.update(soort="traject", traject=rows.traject.pk, jaar=2023),
         "Er is al een rapportage voor dit traject en dit jaar.",
     ),
+    (
+        "rapportage-add",
+        lambda data, rows: data.update(soort="eindevaluatie"),
+        SOORT_EN_TRAJECT,
+    ),
+    (
+        "rapportage-add",
+        lambda data, rows: data.update(publicatiedatum="2099-12-31"),
+        "De publicatiedatum ligt niet in de toekomst.",
+    ),
+    (
+        "rapportage-add",
+        lambda data, rows: data.update(publicatiedatum="2024-01-01"),
+        "De publicatiedatum ligt niet vóór de peildatum.",
+    ),
     ("rapportage-change", lambda data, rows: data.update(peildatum=""), REQUIRED),
     (
         "rapportage-change",
+        lambda data, rows: data.update(brief_datum="2021-03-16"),
+        "Vul bij de brief aan de minister zowel de datum als het kenmerk in, of geen van beide.",
+    ),
+    (
+        "rapportage-change",
+        lambda data, rows: data.update(conclusies="Het doel is bereikt."),
+        "Conclusies horen bij een eindevaluatie; schrijf ze bij een voortgangsrapportage in de "
+        "inleiding of het vervolg.",
+    ),
+    (
+        "rapportage-change",
         lambda data, rows: data.update(soort="implementatie"),
-        "Een trajectrapportage hoort bij een traject; de implementatiebrede rapportage niet.",
+        SOORT_EN_TRAJECT,
     ),
 ]
 

@@ -9,11 +9,14 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.utils import timezone
+from django.utils.html import escape
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from afspraken.evaluatie import Oordeel, beoordeel_alle
 from afspraken.models import Indicator, Meting, Partij, Status, Voortgangsupdate
 from portal.demo import DEMO_TOTP_SECRETS, load_demo
+from rapportages.models import Editie
 from tests.factories import TrajectFactory
 from trajecten.models import Faseperiode, Traject
 
@@ -42,8 +45,28 @@ def test_loaddemo_twice_changes_nothing(settings):
     assert first["trajecten_traject"] == 9
     assert first["afspraken_partij"] == 27
     assert first["afspraken_verbeterafspraak"] == 29
-    # Artrose 2021, DVT 2022 and 2023, and the implementation-wide 2022 and 2023.
+    # The Artrose end evaluation, DVT 2022 and 2023, and the implementation-wide 2022 and 2023.
     assert first["rapportages_editie"] == 5
+    assert_artrose_is_told_completely()
+
+
+def assert_artrose_is_told_completely():
+    """The finished knee/hip trajectory in its end evaluation: published on its real date with
+    its letter, every indicator with its whole series, every agreement's course."""
+    editie = Editie.objects.get(rapportage__soort="eindevaluatie")
+    assert editie.rapportage.traject.slug == "artrose-knie-en-heup"
+    assert timezone.localdate(editie.published_at) == datetime.date(2021, 3, 16)
+    html = editie.html
+    assert "kenmerk 2021004321" in html
+    assert html.count('<section class="indicator"') == 4
+    for indicator in Indicator.objects.filter(traject=editie.rapportage.traject):
+        assert escape(indicator.naam) in html
+        for meting in indicator.metingen.all():
+            assert f'<th scope="row">{meting.jaar}</th>' in html, (indicator.naam, meting.jaar)
+    # Reported on the day the trajectory ended, so that the end evaluation has it.
+    assert html.count("overgedragen</p>") == 1
+    assert "De verwijscriteria zijn nog niet bekrachtigd" in html
+    assert "1 doel bereikt, 2 niet op koers, 1 geen doel" in html
 
 
 def test_demo_loads_real_looking_data():

@@ -84,8 +84,9 @@ LOGIN = re.compile(r"/(accounts/login|admin/login|accounts/verificatie)/")
 
 @pytest.fixture
 def world(alice, staff, afspraak, dvt):
-    """A row behind every path parameter: an agreement with progress, a trajectory report and
-    an implementation-wide report with an edition each, a concept report, history."""
+    """A row behind every path parameter: an agreement with progress, a trajectory report, an
+    implementation-wide report and an end evaluation with an edition each, a concept report,
+    history."""
     VoortgangsupdateFactory(verbeterafspraak=afspraak, peildatum=datetime.date(2022, 10, 1))
     EditieFactory(rapportage=RapportageFactory(traject=dvt, jaar=2022), published_by=staff)
     EditieFactory(
@@ -93,6 +94,10 @@ def world(alice, staff, afspraak, dvt):
         published_by=staff,
     )
     concept = RapportageFactory(traject=dvt, jaar=2023)
+    EditieFactory(
+        rapportage=RapportageFactory(soort=Rapportage.Soort.EINDEVALUATIE, traject=dvt, jaar=2024),
+        published_by=staff,
+    )
     indicator = Indicator.objects.create(
         traject=dvt,
         verbeterafspraak=afspraak,

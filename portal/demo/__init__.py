@@ -8,12 +8,10 @@ so a second run changes nothing, not even the audit trail. Progress goes through
 
 import base64
 import datetime
-import zoneinfo
 from decimal import Decimal
 from pathlib import Path
 
 import yaml
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models, transaction
 from django.utils import timezone
@@ -64,18 +62,9 @@ DEMO_TOTP_SECRETS = {
     "beheerder": "7CY7XYMOIQY5A5D2VQZQRD35V6JNOCGA",
 }
 PROGRESS_PEILDATUM = (10, 1)  # progress of year N is reported per 1 October of N
-# Implementation-wide reports to the Minister: first sent in November 2022.
-IMPLEMENTATIE_YEARS = [2022, 2023]
-# Published by the demo, so that a newcomer sees real reports: (trajectory slug, year) with the
-# publication date; a slug of None is the implementation-wide report.
-PUBLISHED = [
-    # A finished trajectory whose history, 2016 to 2021, was entered afterwards.
-    ("artrose-knie-en-heup", 2021, datetime.date(2021, 12, 15)),
-    ("diepe-veneuze-trombose-en-longembolie", 2022, datetime.date(2022, 12, 27)),
-    ("diepe-veneuze-trombose-en-longembolie", 2023, datetime.date(2023, 12, 20)),
-    (None, 2022, datetime.date(2022, 11, 30)),
-    (None, 2023, datetime.date(2023, 11, 30)),
-]
+# Implementation-wide reports to the Minister, first sent in November 2022: year -> the date
+# it was published.
+IMPLEMENTATIE_PUBLISHED = {2022: datetime.date(2022, 11, 30), 2023: datetime.date(2023, 11, 30)}
 
 SOORT_BY_LABEL = {label.lower(): value for value, label in Partij.Soort.choices}
 STATUS_BY_LABEL = {label.lower(): value for value, label in Status.choices}
@@ -169,23 +158,37 @@ def _load_traject(item: dict, partijen: dict[str, Partij], reporters: dict) -> N
     for agreement in item.get("agreements", []):
         _load_afspraak(traject, agreement, themas, partijen, reporters)
     for report in item.get("reports", []):
-        _upsert(
-            Rapportage,
-            soort=Rapportage.Soort.TRAJECT,
-            traject=traject,
-            jaar=report["year"],
-            defaults={
-                "titel": report["title"],
-                "peildatum": datetime.date(report["year"], 11, 1),
-                "inleiding": (
-                    f"In deze rapportage leest u hoe het staat met de verbeterafspraken uit het "
-                    f"verbetersignalement {traject.naam}. De partijen hebben hun voortgang "
-                    f"zelf gerapporteerd; Zorginstituut Nederland heeft die samengevat."
-                ),
-                "vervolg": report.get("vervolg")
-                or f"De volgende voortgangsrapportage verschijnt in het {report['next_report']}.",
-            },
-        )
+        _load_rapportage(traject, report)
+
+
+def _load_rapportage(traject: Traject, report: dict) -> None:
+    """A trajectory's yearly report or (`kind: eindevaluatie`) its end evaluation. One with a
+    `published` date appeared before the portal recorded it: it keeps that date."""
+    soort = report.get("kind", Rapportage.Soort.TRAJECT)
+    # A trajectory has one report a year, and one end evaluation.
+    lookup = {"traject": traject, "soort": soort}
+    if soort == Rapportage.Soort.TRAJECT:
+        lookup["jaar"] = report["year"]
+    letter = report.get("letter") or {}
+    fields = {
+        "jaar": report["year"],
+        "titel": report["title"],
+        "peildatum": report.get("peildatum") or datetime.date(report["year"], 11, 1),
+        "inleiding": report.get("introduction")
+        or (
+            f"In deze rapportage leest u hoe het staat met de verbeterafspraken uit het "
+            f"verbetersignalement {traject.naam}. De partijen hebben hun voortgang "
+            f"zelf gerapporteerd; Zorginstituut Nederland heeft die samengevat."
+        ),
+        "conclusies": report.get("conclusions", ""),
+        "vervolg": report.get("vervolg")
+        or f"De volgende voortgangsrapportage verschijnt in het {report['next_report']}.",
+        "publicatiedatum": report.get("published"),
+        "brief_datum": letter.get("date"),
+        "brief_kenmerk": letter.get("reference", ""),
+    }
+    fields = {name: value for name, value in fields.items() if name not in lookup}
+    _upsert(Rapportage, **lookup, defaults=fields)
 
 
 def _load_afspraak(
@@ -213,10 +216,16 @@ def _load_afspraak(
         afspraak.betrokken_partijen.set(betrokken)
     # The regiehouder's demo member reports, else the Zorginstituut editor on its behalf.
     reporter = reporters.get(afspraak.regiehouder.afkorting, reporters["redactie"])
+    # A trajectory that has ended reports nothing after its last phase.
+    ended = traject.faseperiodes.aggregate(end=models.Max("einddatum"))["end"]
+    if not traject.afsluiting:
+        ended = None
     for year, progress in sorted(item.get("progress", {}).items()):
         status = STATUS_BY_LABEL[progress["status"]]
         peildatum = datetime.date(year, *PROGRESS_PEILDATUM)
-        if afspraak.voortgangsupdates.filter(peildatum=peildatum, status=status).exists():
+        if ended:
+            peildatum = min(peildatum, ended)
+        if afspraak.voortgangsupdates.filter(peildatum__year=year, status=status).exists():
             continue
         rapporteer_voortgang(
             afspraak=Verbeterafspraak.objects.with_details().get(pk=afspraak.pk),
@@ -339,11 +348,12 @@ def demo_totp_devices() -> list[TOTPDevice]:
 
 
 def _load_rapportages(*, publish: bool) -> None:
-    """The implementation-wide reports and, with `publish`, a first edition of those in PUBLISHED.
+    """The implementation-wide reports and, with `publish`, a first edition of every report
+    that has a publication date, on that date.
 
     A report that already has an edition is left alone, so loading twice changes nothing.
     """
-    for jaar in IMPLEMENTATIE_YEARS:
+    for jaar, published_on in IMPLEMENTATIE_PUBLISHED.items():
         _upsert(
             Rapportage,
             soort=Rapportage.Soort.IMPLEMENTATIE,
@@ -365,19 +375,12 @@ def _load_rapportages(*, publish: bool) -> None:
                     f"De volgende voortgangsrapportage implementatiefase verschijnt in het "
                     f"najaar van {jaar + 1}."
                 ),
+                "publicatiedatum": published_on,
             },
         )
     if not publish:
         return
     redactie = get_user_model().objects.filter(username="redactie").first()
-    for slug, jaar, published_on in PUBLISHED:
-        rapportage = (
-            Rapportage.objects.get(traject__slug=slug, jaar=jaar)
-            if slug
-            else Rapportage.objects.get(soort=Rapportage.Soort.IMPLEMENTATIE, jaar=jaar)
-        )
-        if not rapportage.edities.exists():
-            published_at = datetime.datetime.combine(
-                published_on, datetime.time(12), tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE)
-            )
-            publiceer_rapportage(rapportage=rapportage, user=redactie, published_at=published_at)
+    unpublished = Rapportage.objects.filter(publicatiedatum__isnull=False, edities__isnull=True)
+    for rapportage in unpublished.order_by("publicatiedatum", "pk"):
+        publiceer_rapportage(rapportage=rapportage, user=redactie)

@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from afspraken.models import Indicator, Meting
 from rapportages.content import build_content
 from rapportages.rendering import render_html, render_pdf
+from tests.pdfstructure import figure_alts
 
 
 def _indicator(traject, afspraak, leverancier, naam, values, **kwargs):
@@ -95,20 +96,7 @@ def test_the_implementation_wide_report_has_a_summary_table_of_indicators(
 def test_the_pdf_tags_each_chart_as_a_figure_with_its_summary(rapportage, indicatoren):
     reader = PdfReader(io.BytesIO(render_pdf(render_html(build_content(rapportage)))))
 
-    alts = []
-
-    def walk(node):
-        node = node.get_object()
-        if isinstance(node, list):
-            for kid in node:
-                walk(kid)
-        elif hasattr(node, "get"):
-            if node.get("/S") == "/Figure":
-                alts.append(str(node.get("/Alt", "")))
-            if "/K" in node:
-                walk(node["/K"])
-
-    walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    alts = figure_alts(reader)
     assert len(alts) == 3
     assert all(alt.startswith("Lijngrafiek van ") for alt in alts)
     assert any(
