@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from afspraken.models import (
     Indicator,
     Lidmaatschap,
+    Meting,
     Partij,
     Status,
     Verbeterafspraak,
@@ -170,3 +171,21 @@ class IndicatorFactory(factory.django.DjangoModelFactory):
         indicator.full_clean()
         indicator.save()
         return indicator
+
+
+def indicator_with_figures(traject, afspraak, leverancier, naam, values, **fields) -> Indicator:
+    """An indicator of `afspraak` (None: of the trajectory as a whole) with a figure per year
+    of `values`, each known from 1 March of the year after."""
+    indicator = IndicatorFactory(
+        traject=traject, verbeterafspraak=afspraak, leverancier=leverancier, naam=naam, **fields
+    )
+    Meting.objects.bulk_create(
+        Meting(
+            indicator=indicator,
+            jaar=jaar,
+            waarde=Decimal(str(waarde)),
+            peildatum=datetime.date(jaar + 1, 3, 1),
+        )
+        for jaar, waarde in values.items()
+    )
+    return indicator

@@ -11,44 +11,27 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from pypdf import PdfReader
 
-from afspraken.models import Indicator, Meting
+from afspraken.models import Indicator
 from rapportages.content import build_content
 from rapportages.models import Rapportage
 from rapportages.rendering import render_html
 from rapportages.services import publiceer_rapportage
-from tests.factories import RapportageFactory
+from tests.factories import RapportageFactory, indicator_with_figures
 from tests.pdfstructure import figure_alts
 
 URL = "/rapportages/diepe-veneuze-trombose-en-longembolie/eindevaluatie/"
 PDF_URL = "/rapportages/diepe-veneuze-trombose-en-longembolie/eindevaluatie.pdf"
 
 
-def _indicator(traject, afspraak, leverancier, naam, values, **kwargs):
+def _indicator(traject, afspraak, leverancier, naam, values, **fields):
+    """Higher is better: 28 % in 2020, 50 % by 2022."""
     fields = {
-        "eenheid": Indicator.Eenheid.PERCENTAGE,
         "richting": Indicator.Richting.HOGER,
-        "basisjaar": 2020,
         "basiswaarde": Decimal("28"),
         "streefjaar": 2022,
         "streefwaarde": Decimal("50"),
-    } | kwargs
-    indicator = Indicator.objects.create(
-        traject=traject,
-        verbeterafspraak=afspraak,
-        naam=naam,
-        definitie="Een deel van alle patiënten.",
-        bron="declaratiedata",
-        leverancier=leverancier,
-        **fields,
-    )
-    for jaar, waarde in values.items():
-        Meting.objects.create(
-            indicator=indicator,
-            jaar=jaar,
-            waarde=Decimal(str(waarde)),
-            peildatum=datetime.date(jaar + 1, 3, 1),
-        )
-    return indicator
+    } | fields
+    return indicator_with_figures(traject, afspraak, leverancier, naam, values, **fields)
 
 
 @pytest.fixture

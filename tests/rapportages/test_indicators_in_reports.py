@@ -1,52 +1,26 @@
 """Indicators in the reports: chart, table and verdict per indicator, a summary table in the
 implementation-wide report, and a query count that does not grow with them."""
 
-import datetime
 import io
 from decimal import Decimal
 
 import pytest
 from pypdf import PdfReader
 
-from afspraken.models import Indicator, Meting
+from afspraken.models import Indicator
 from rapportages.content import build_content
 from rapportages.rendering import render_html, render_pdf
+from tests.factories import indicator_with_figures
 from tests.pdfstructure import figure_alts
-
-
-def _indicator(traject, afspraak, leverancier, naam, values, **kwargs):
-    fields = {
-        "eenheid": Indicator.Eenheid.PERCENTAGE,
-        "richting": Indicator.Richting.LAGER,
-        "basisjaar": 2020,
-        "basiswaarde": Decimal("41"),
-        "streefjaar": 2024,
-        "streefwaarde": Decimal("20"),
-    } | kwargs
-    indicator = Indicator.objects.create(
-        traject=traject,
-        verbeterafspraak=afspraak,
-        naam=naam,
-        definitie="Verwijzingen zonder beslisregel, als deel van alle verwijzingen.",
-        bron="Nivel Zorgregistraties eerste lijn",
-        leverancier=leverancier,
-        **fields,
-    )
-    for jaar, waarde in values.items():
-        Meting.objects.create(
-            indicator=indicator,
-            jaar=jaar,
-            waarde=Decimal(str(waarde)),
-            peildatum=datetime.date(jaar + 1, 3, 1),
-        )
-    return indicator
 
 
 @pytest.fixture
 def indicatoren(afspraken, dvt, nhg):
     return [
-        _indicator(dvt, afspraken[0], nhg, "Verwijzingen zonder beslisregel", {2021: 39, 2022: 35}),
-        _indicator(
+        indicator_with_figures(
+            dvt, afspraken[0], nhg, "Verwijzingen zonder beslisregel", {2021: 39, 2022: 35}
+        ),
+        indicator_with_figures(
             dvt,
             afspraken[2],
             nhg,
@@ -56,7 +30,9 @@ def indicatoren(afspraken, dvt, nhg):
             basiswaarde=Decimal("28"),
             streefwaarde=Decimal("50"),
         ),
-        _indicator(dvt, None, nhg, "Opnameduur in dagen", {2021: "4.5"}, eenheid="dagen"),
+        indicator_with_figures(
+            dvt, None, nhg, "Opnameduur in dagen", {2021: "4.5"}, eenheid="dagen"
+        ),
     ]
 
 
@@ -107,7 +83,7 @@ def test_the_pdf_tags_each_chart_as_a_figure_with_its_summary(rapportage, indica
 def test_the_query_count_does_not_grow_with_indicators_or_measurements(
     rapportage, implementatierapportage, afspraken, dvt, nhg, django_assert_num_queries
 ):
-    _indicator(dvt, afspraken[0], nhg, "Eerste", {2021: 39})
+    indicator_with_figures(dvt, afspraken[0], nhg, "Eerste", {2021: 39})
     with django_assert_num_queries(10):
         render_html(build_content(rapportage))
     with django_assert_num_queries(9):
@@ -115,8 +91,10 @@ def test_the_query_count_does_not_grow_with_indicators_or_measurements(
 
     for afspraak in afspraken:
         for n in range(3):
-            _indicator(dvt, afspraak, nhg, f"Indicator {n}", {2021: 39, 2022: 35, 2021 + n: 30})
-    _indicator(dvt, None, nhg, "Van het traject", {2021: 10, 2022: 12})
+            indicator_with_figures(
+                dvt, afspraak, nhg, f"Indicator {n}", {2021: 39, 2022: 35, 2021 + n: 30}
+            )
+    indicator_with_figures(dvt, None, nhg, "Van het traject", {2021: 10, 2022: 12})
     with django_assert_num_queries(10):
         render_html(build_content(rapportage))
     with django_assert_num_queries(9):
