@@ -5,7 +5,10 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from .cijfers import getal
@@ -48,21 +51,64 @@ def afspraak_list(request):
         .order_by("traject__naam", "nummer")
     )
     filterset = VerbeterafspraakFilter(request.GET, queryset=afspraken, request=request)
-    page = Paginator(filterset.qs, PER_PAGE).get_page(request.GET.get("pagina"))
-    own_partij_ids = partij_ids_for(request.user)
-    for afspraak in page:
-        afspraak.rol = afspraak.rol_for(own_partij_ids)
+    paginator = Paginator(filterset.qs, PER_PAGE)  # filters, and keeps the query before status
+    status_counts = _status_counts(filterset, request.GET)
+    if status_counts:
+        # The counts per status add up to the number of agreements found: no COUNT query.
+        chosen = [count["count"] for count in status_counts if count["chosen"]]
+        paginator.count = chosen[0] if chosen else sum(c["count"] for c in status_counts)
+    page = paginator.get_page(request.GET.get("pagina"))
+    _present_rows(page, request.user)
     return render(
         request,
         "afspraken/verbeterafspraak_list.html",
         {
             "filter": filterset,
             "page": page,
-            "status_counts": _status_counts(filterset, request.GET),
+            "status_counts": status_counts,
             "query": _without_page(request.GET),
             "filters_active": any(value for key, value in request.GET.items() if key != "pagina"),
         },
     )
+
+
+def _present_rows(page, user) -> None:
+    """What a row of the list shows beyond the agreement's own fields: its address, the user's
+    role, the status badge and the date of the status, each badge and date text made once per
+    page."""
+    own_partij_ids = partij_ids_for(user)
+    url_of, badges, dates = detail_url_maker(), StatusBadges(), DateTexts()
+    for afspraak in page:
+        afspraak.url = url_of(afspraak.pk)
+        afspraak.rol = afspraak.rol_for(own_partij_ids)
+        afspraak.status_badge = badges[afspraak.status_code]
+        afspraak.status_peildatum_tekst = dates[afspraak.status_peildatum]
+
+
+def detail_url_maker():
+    """`url_of(pk)`: an agreement's address (its `get_absolute_url()`), with the URL resolver
+    asked once per page instead of once per row."""
+    marker = 2_147_483_647
+    head, tail = reverse("afspraken:detail", kwargs={"pk": marker}).split(str(marker))
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+class StatusBadges(dict):
+    """`badges[code]`: includes/status_badge.html for a status, rendered once per page (a page
+    lists many agreements in a handful of statuses). Lives as long as the page's request."""
+
+    def __missing__(self, code):
+        self[code] = html = render_to_string("includes/status_badge.html", {"code": code})
+        return html
+
+
+class DateTexts(dict):
+    """`dates[date]`: the date as the pages write it ("3 maart 2024"), made once per date per
+    page; "" for None."""
+
+    def __missing__(self, date):
+        self[date] = text = "" if date is None else date_format(date, "j F Y")
+        return text
 
 
 def _without_page(params) -> str:

@@ -51,6 +51,10 @@ def require_second_factor(get_response):
     """Sends staff who have not passed their second factor to the verification page."""
 
     def middleware(request):
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            # Nobody is logged in without a session: the session is left untouched, so that a
+            # public page (a published edition) does not vary by cookie.
+            return get_response(request)
         user = request.user
         if (
             needs_second_factor(user)

@@ -4,7 +4,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from afspraken.models import Indicator, Partij, Verbeterafspraak, Voortgangsupdate
-from afspraken.views import posted_indicator_pk, present_indicatoren, report_meting
+from afspraken.views import (
+    DateTexts,
+    StatusBadges,
+    detail_url_maker,
+    posted_indicator_pk,
+    present_indicatoren,
+    report_meting,
+)
 from rapportages.models import Rapportage
 from trajecten.models import Traject
 
@@ -45,21 +52,14 @@ def meting_create(request, slug):
 
 
 def _render_detail(request, slug, *, meting_form=None):
-    afspraken = (
-        Verbeterafspraak.objects.with_status_op()
-        .select_related("regiehouder")
-        .prefetch_related(
-            Prefetch(
-                "voortgangsupdates", queryset=Voortgangsupdate.objects.select_related("partij")
-            )
-        )
-    )
     traject = get_object_or_404(
         Traject.objects.prefetch_related(
             "faseperiodes",
             Prefetch(
                 "verbeterafspraken",
-                queryset=afspraken.order_by("nummer"),
+                queryset=Verbeterafspraak.objects.with_status_op()
+                .select_related("regiehouder")
+                .order_by("nummer"),
             ),
             "themas",
         ).annotate(
@@ -68,15 +68,25 @@ def _render_detail(request, slug, *, meting_form=None):
         ),
         slug=slug,
     )
+    afspraken = traject.verbeterafspraken.all()
+    # Each agreement shows the update that sets its status, not its timeline: those updates
+    # only, with only what the page shows of them.
+    latest_updates = Voortgangsupdate.objects.only("peildatum", "tekst_html").in_bulk(
+        [afspraak.status_update_id for afspraak in afspraken if afspraak.status_update_id]
+    )
     visible_pks = set(
         Verbeterafspraak.objects.for_user(request.user)
         .filter(traject=traject)
         .values_list("pk", flat=True)
     )
+    url_of, badges, dates = detail_url_maker(), StatusBadges(), DateTexts()
     by_thema = {thema.pk: [] for thema in traject.themas.all()}
-    for afspraak in traject.verbeterafspraken.all():
+    for afspraak in afspraken:
         afspraak.is_visible = afspraak.pk in visible_pks
-        afspraak.latest_update = afspraak.status_update()
+        afspraak.url = url_of(afspraak.pk)
+        afspraak.latest_update = latest_updates.get(afspraak.status_update_id)
+        afspraak.status_badge = badges[afspraak.status_code]
+        afspraak.status_peildatum_tekst = dates[afspraak.status_peildatum]
         by_thema.setdefault(afspraak.thema_id, []).append(afspraak)
     themas = [thema for thema in traject.themas.all() if by_thema[thema.pk]]
     for thema in themas:

@@ -28,7 +28,8 @@ def no_store_for_users(get_response):
 
     def middleware(request):
         response = get_response(request)
-        if request.user.is_authenticated and not response.has_header("Cache-Control"):
+        # The header first: a response that says how to cache it needs no look at the user.
+        if not response.has_header("Cache-Control") and request.user.is_authenticated:
             response["Cache-Control"] = "no-store"
         return response
 

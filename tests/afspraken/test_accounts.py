@@ -192,7 +192,9 @@ def test_production_settings_are_secure(settings):
     assert settings.SESSION_COOKIE_SECURE
     assert settings.CSRF_COOKIE_SECURE
     assert settings.SESSION_COOKIE_HTTPONLY
-    assert settings.SESSION_SAVE_EVERY_REQUEST
+    # The idle timeout is moved forward at most once a minute (tests/test_sessions_refresh.py).
+    assert not settings.SESSION_SAVE_EVERY_REQUEST
+    assert "portal.core.sessions.refresh_idle_expiry" in settings.MIDDLEWARE
     assert settings.SESSION_COOKIE_AGE <= 3600
     assert settings.SECURE_HSTS_SECONDS >= 31536000
 
