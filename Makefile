@@ -48,9 +48,13 @@ migrate: venv
 demo: migrate
 	DEBUG=1 $(BIN)/python manage.py loaddemo
 
+# The server and, beside it, one worker for the background work (publishing, concept PDFs);
+# the worker stops when the server does (Ctrl+C).
 run: demo
 	@echo "Het portaal draait op http://127.0.0.1:$(PORT)/ (inloggen: nhg/demo; redactie/demo met de code van"
 	@echo "'DEBUG=1 $(BIN)/python manage.py totp_code redactie')"
+	@DEBUG=1 $(BIN)/python manage.py task_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # What the tests need from Debian: Chromium for the browser tests, poppler for looking at PDFs,

@@ -48,6 +48,9 @@ def getal(value: Decimal | int | None, *, grouping: bool = True) -> str:
     return f"{sign}{whole},{fraction}" if fraction else f"{sign}{whole}"
 
 
+EENHEID_LABELS = dict(Indicator.Eenheid.choices)
+
+
 def met_eenheid(indicator: Indicator, value: Decimal | None) -> str:
     """A figure with its unit: 52 %, 6,1 per 1.000, € 1.200, 12 weken, 27.000."""
     if value is None:
@@ -57,7 +60,9 @@ def met_eenheid(indicator: Indicator, value: Decimal | None) -> str:
         return f"€{NBSP}{number}"
     if indicator.eenheid == Indicator.Eenheid.AANTAL:
         return number
-    return f"{number}{NBSP}{indicator.get_eenheid_display()}"
+    # The label without `get_eenheid_display()`, which flattens the choices on every call: a
+    # report writes tens of thousands of figures.
+    return f"{number}{NBSP}{EENHEID_LABELS.get(indicator.eenheid, indicator.eenheid)}"
 
 
 def verandering(indicator: Indicator, change: Decimal | None) -> str:

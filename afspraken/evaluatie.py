@@ -27,6 +27,9 @@ class Oordeel(models.TextChoices):
     GEEN_GEGEVENS = "geen_gegevens", "Geen gegevens"
 
 
+OORDEEL_LABELS = dict(Oordeel.choices)
+
+
 @dataclass
 class Beoordeling:
     indicator: Indicator
@@ -48,7 +51,7 @@ class Beoordeling:
 
     @property
     def oordeel_label(self) -> str:
-        return Oordeel(self.oordeel).label
+        return OORDEEL_LABELS[self.oordeel]
 
     # The figures as pages and reports write them (`afspraken.cijfers`).
 
@@ -69,22 +72,26 @@ class Beoordeling:
         return cijfers.verandering(self.indicator, self.verandering)
 
 
-def series(indicator: Indicator, metingen: list[Meting]) -> list[tuple[int, Decimal]]:
+def series(indicator: Indicator, figures) -> list[tuple[int, Decimal]]:
     """The baseline and, per later year, the value of its newest measurement.
 
-    `metingen` are the indicator's measurements known at the date, newest first
-    (`Meting.objects.as_of()`), so the first one seen of a year supersedes the rest.
+    `figures` are (jaar, waarde) of the indicator's measurements known at the date, newest
+    first (`Meting.objects.as_of()`), so the first one seen of a year supersedes the rest.
     """
     per_year: dict[int, Decimal] = {}
-    for meting in metingen:
-        if meting.jaar > indicator.basisjaar:
-            per_year.setdefault(meting.jaar, meting.waarde)
+    for jaar, waarde in figures:
+        if jaar > indicator.basisjaar:
+            per_year.setdefault(jaar, waarde)
     return [(indicator.basisjaar, indicator.basiswaarde), *sorted(per_year.items())]
 
 
-def beoordeel(indicator: Indicator, metingen: list[Meting]) -> Beoordeling:
+def beoordeel(indicator: Indicator, metingen) -> Beoordeling:
     """Judge the indicator by its measurements known at a date (newest first)."""
-    reeks = series(indicator, metingen)
+    return _beoordeel(indicator, [(meting.jaar, meting.waarde) for meting in metingen])
+
+
+def _beoordeel(indicator: Indicator, figures) -> Beoordeling:
+    reeks = series(indicator, figures)
     return Beoordeling(indicator, reeks, _oordeel(indicator, reeks))
 
 
@@ -108,10 +115,13 @@ def _oordeel(indicator: Indicator, reeks: list[tuple[int, Decimal]]) -> str:
 def beoordeel_alle(indicatoren, on: datetime.date) -> list[Beoordeling]:
     """Judge indicators at a date, with one query for all their measurements."""
     indicatoren = list(indicatoren)
-    by_indicator: dict[int, list[Meting]] = {indicator.pk: [] for indicator in indicatoren}
-    for meting in Meting.objects.filter(indicator__in=by_indicator).as_of(on):
-        by_indicator[meting.indicator_id].append(meting)
-    return [beoordeel(indicator, by_indicator[indicator.pk]) for indicator in indicatoren]
+    by_indicator: dict[int, list] = {indicator.pk: [] for indicator in indicatoren}
+    # (jaar, waarde) per measurement: all that judging needs, and tens of thousands in a
+    # report, so no model instance each.
+    metingen = Meting.objects.filter(indicator__in=by_indicator).as_of(on)
+    for indicator_id, jaar, waarde in metingen.values_list("indicator_id", "jaar", "waarde"):
+        by_indicator[indicator_id].append((jaar, waarde))
+    return [_beoordeel(indicator, by_indicator[indicator.pk]) for indicator in indicatoren]
 
 
 def samenvatting(beoordelingen: list[Beoordeling]) -> Counter:

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # The queue of background work (django.tasks), kept in the database.
+    "django_tasks_db",
     "trajecten",
     "afspraken",
     "rapportages",
@@ -68,6 +70,8 @@ MIDDLEWARE = [
     "portal.core.middleware.refuse_nul_bytes",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Moves the idle timeout forward at most once a minute, instead of a write on every request.
+    "portal.core.sessions.refresh_idle_expiry",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -85,6 +89,13 @@ MIDDLEWARE = [
     # Last, so that a lock-out is decided after authentication has run.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Background work (publishing a report, making a concept PDF): Django's tasks framework with the
+# queue in the database; `manage.py task_worker` runs it (README, Production). A running job
+# gives a sign of life every few seconds; one silent for TASK_LEASE_SECONDS is taken for a
+# stopped worker's and tried again.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+TASK_LEASE_SECONDS = int(os.environ.get("TASK_LEASE_SECONDS", "60"))
 
 # Form templates are looked up like any other, so templates/django/forms/ can adjust them.
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
@@ -105,6 +116,14 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
             ],
         },
+    },
+    {
+        # The report document only (rapportages/rendering.py): see rapportages/jinja.py.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "rapportages.jinja.environment"},
     },
 ]
 
@@ -190,9 +209,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
-# Idle timeout: the session expires after this many seconds without a request.
+# Idle timeout: the session expires after this many seconds without a request. Not saved on
+# every request: portal.core.sessions.refresh_idle_expiry moves it forward at most once a minute.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", "1800"))
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 # Absolute lifetime: logged out this many seconds after logging in, however active.
 SESSION_ABSOLUTE_AGE = int(os.environ.get("SESSION_ABSOLUTE_SECONDS", str(12 * 60 * 60)))
 X_FRAME_OPTIONS = "DENY"

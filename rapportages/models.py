@@ -302,3 +302,126 @@ class Editie(models.Model):
         return self.checksum(self.html) == self.html_sha256 and (
             self.checksum(bytes(self.pdf)) == self.pdf_sha256
         )
+
+
+class OpdrachtQuerySet(models.QuerySet):
+    def actief(self):
+        """Jobs still waiting or running."""
+        return self.filter(status__in=Opdracht.ACTIEF)
+
+
+class Opdracht(models.Model):
+    """Background work on a report: publishing it, or making its concept PDF.
+
+    The job is done by a worker (`rapportages/tasks.py`); this row is what the editors' pages
+    show of it: its state, stage and pages while it runs, its result (the edition made, or the
+    concept PDF for a limited time) or a Dutch error when it failed. `poging` counts the
+    attempts: a job whose worker stopped (its `hartslag` went silent) is tried again, and a
+    run of an earlier attempt changes nothing any more. A publishing job records its edition in
+    the same transaction that stores it, so a second run finds it and publishes nothing twice.
+    """
+
+    class Soort(models.TextChoices):
+        PUBLICEREN = "publiceren", "publiceren"
+        CONCEPT_PDF = "concept_pdf", "concept-PDF maken"
+
+    class Status(models.TextChoices):
+        WACHTRIJ = "wachtrij", "in de wachtrij"
+        BEZIG = "bezig", "bezig"
+        KLAAR = "klaar", "klaar"
+        MISLUKT = "mislukt", "mislukt"
+
+    class Fase(models.TextChoices):
+        WACHTRIJ = "wachtrij", "in de wachtrij"
+        INHOUD = "inhoud", "inhoud opbouwen"
+        OPMAAK = "opmaak", "pagina-opmaak"
+        PDF = "pdf", "PDF samenstellen"
+        OPSLAAN = "opslaan", "opslaan"
+        KLAAR = "klaar", "klaar"
+
+    ACTIEF = (Status.WACHTRIJ, Status.BEZIG)
+
+    soort = models.CharField("soort", max_length=20, choices=Soort)
+    rapportage = models.ForeignKey(
+        Rapportage, on_delete=models.CASCADE, related_name="opdrachten", verbose_name="rapportage"
+    )
+    aangevraagd_door = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="aangevraagd door",
+    )
+    nummer = models.PositiveSmallIntegerField(
+        "editienummer", null=True, blank=True, help_text="De editie die publiceren moet maken."
+    )
+    status = models.CharField("status", max_length=10, choices=Status, default=Status.WACHTRIJ)
+    fase = models.CharField("fase", max_length=10, choices=Fase, default=Fase.WACHTRIJ)
+    pagina = models.PositiveIntegerField("pagina's opgemaakt", null=True, blank=True)
+    paginas = models.PositiveIntegerField("pagina's", null=True, blank=True)
+    poging = models.PositiveSmallIntegerField("poging", default=1)
+    taak_id = models.CharField("taak", max_length=64, blank=True)
+    hartslag = models.DateTimeField("laatste teken van leven", null=True, blank=True)
+    editie = models.OneToOneField(
+        Editie,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="opdracht",
+        verbose_name="editie",
+    )
+    pdf = models.BinaryField("concept-PDF", null=True, blank=True)
+    verloopt_op = models.DateTimeField("concept-PDF beschikbaar tot", null=True, blank=True)
+    fout = models.CharField("foutmelding", max_length=500, blank=True)
+    aangemaakt_op = models.DateTimeField("aangemaakt op", default=timezone.now)
+    gestart_op = models.DateTimeField("gestart op", null=True, blank=True)
+    klaar_op = models.DateTimeField("klaar op", null=True, blank=True)
+
+    objects = OpdrachtQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "opdracht"
+        verbose_name_plural = "opdrachten"
+        ordering = ["-aangemaakt_op"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rapportage", "soort"],
+                condition=Q(status__in=["wachtrij", "bezig"]),
+                name="opdracht_een_actief_per_rapportage_en_soort",
+                violation_error_message="Voor deze rapportage loopt al zo'n opdracht.",
+            ),
+            models.CheckConstraint(
+                condition=Q(soort="concept_pdf") | Q(pdf__isnull=True),
+                name="opdracht_pdf_alleen_bij_concept",
+                violation_error_message="Alleen een concept-PDF wordt bij de opdracht bewaard.",
+            ),
+            models.CheckConstraint(
+                condition=Q(soort="publiceren") | Q(editie__isnull=True),
+                name="opdracht_editie_alleen_bij_publiceren",
+                violation_error_message="Alleen publiceren maakt een editie.",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "hartslag"], name="opdracht_status_hartslag")]
+
+    def __str__(self):
+        return f"{self.get_soort_display()}: {self.rapportage}"
+
+    @property
+    def is_actief(self) -> bool:
+        return self.status in self.ACTIEF
+
+    def voortgang(self) -> str:
+        """The stage in words, with pages where known: "pagina-opmaak, 1.200 pagina's"."""
+        if self.status == self.Status.WACHTRIJ:
+            return "in de wachtrij"
+        text = self.get_fase_display()
+        if self.fase == self.Fase.OPMAAK and self.pagina:
+            text += f", pagina {_dutch_number(self.pagina)}"
+        elif self.fase in (self.Fase.PDF, self.Fase.OPSLAAN) and self.paginas:
+            text += f", {_dutch_number(self.paginas)} pagina's"
+        return text
+
+
+def _dutch_number(number: int) -> str:
+    return f"{number:,}".replace(",", ".")

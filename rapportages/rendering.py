@@ -5,19 +5,27 @@ WeasyPrint fetches nothing from the network: its URL fetcher serves our own stat
 server fetch anything.
 """
 
+import logging
 import mimetypes
 import posixpath
+import threading
+from collections.abc import Callable
+from contextlib import contextmanager
 from urllib.parse import unquote, urlsplit
 
 import pydyf
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.template.loader import render_to_string
-from django.utils import translation
+from django.template import engines
+from django.urls import reverse
+from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from afspraken.models import STATUS_LABELS
+
+from . import jinja
 from .content import ReportContent
 from .models import Editie
 
@@ -60,34 +68,83 @@ def render_html(
     *,
     editie: Editie | None = None,
     published: bool = False,
-    request=None,
-    publishing: dict | None = None,
+    panel: str = "",
 ) -> str:
     """The report as a complete HTML document.
 
     `published` renders the published form (with `editie` on the cover); otherwise it is a
-    concept and says so. Without `request` nothing depends on who asks, so the result can be
-    stored as is; `publishing` adds the staff's publishing form to a concept in the browser.
+    concept and says so. Nothing depends on who asks, so the result can be stored as is;
+    `panel` is HTML put above a concept in the browser (the editors' publishing panel).
     """
+    rapportage = content.rapportage
     context = {
-        "publishing": publishing,
+        "panel": Markup(panel),  # rendered by a template, escaped there
         "content": content,
-        "rapportage": content.rapportage,
+        "rapportage": rapportage,
         "editie": editie,
         "concept": not published,
+        "concept_pdf_url": reverse("rapportages:concept_pdf", kwargs={"pk": rapportage.pk}),
+        "peildatum": jinja.datum(rapportage.peildatum),
+        "peildatum_kort": jinja.datum_kort(rapportage.peildatum),
+        "status_labels": STATUS_LABELS,
         # Unhashed paths: a stored edition must keep finding its stylesheet after a deploy.
         "static_prefix": static_prefix(),
     }
-    with translation.override("nl"):
-        return render_to_string(TEMPLATE, context, request=request)
+    return engines["jinja2"].get_template(TEMPLATE).render(context)
 
 
-def render_pdf(html: str) -> bytes:
-    """A tagged PDF/UA-1 document of A4 pages from the report's HTML; seconds for a large one."""
+def render_pdf(html: str, *, progress: Callable[..., None] | None = None) -> bytes:
+    """A tagged PDF/UA-1 document of A4 pages from the report's HTML; seconds for a large one.
+
+    `progress`, when given, is told what WeasyPrint is doing: `progress(fase="opmaak",
+    pagina=n)` as it lays out page n (again from 1 when it repaginates for the page numbers in
+    the contents), then `progress(fase="pdf", paginas=total)` when it writes the PDF.
+    """
     # The stylesheets are the document's own links (rapportage-pdf.css is its print stylesheet),
     # fetched from our static files.
-    document = HTML(string=html, base_url=portal_url(), url_fetcher=StaticURLFetcher())
-    return document.write_pdf(font_config=FontConfiguration(), pdf_variant=PDF_VARIANT)
+    source = HTML(string=html, base_url=portal_url(), url_fetcher=StaticURLFetcher())
+    options = {"pdf_variant": PDF_VARIANT}
+    with _weasyprint_progress(progress):
+        # What `HTML.write_pdf` does, in its two steps, so that the page count is known between.
+        document = source.render(font_config=FontConfiguration(), **options)
+        if progress is not None:
+            progress(fase="pdf", paginas=len(document.pages))
+        pdf = document.write_pdf(**options)
+    # The laid-out pages take far more memory than the PDF: let them go before anything else.
+    del document, source
+    return pdf
+
+
+_progress = threading.local()
+
+
+class _ProgressHandler(logging.Handler):
+    """Passes WeasyPrint's progress messages to the callback of the render in this thread."""
+
+    def emit(self, record):
+        callback = getattr(_progress, "callback", None)
+        if callback is None or record.msg != "Step 5 - Creating layout - Page %d":
+            return
+        try:
+            callback(fase="opmaak", pagina=int(record.args[0]))
+        except Exception:  # progress is a courtesy: it never stops the render
+            self.handleError(record)
+
+
+_progress_logger = logging.getLogger("weasyprint.progress")
+_progress_logger.addHandler(_ProgressHandler())
+_progress_logger.setLevel(logging.INFO)
+# Its messages reach only that handler: not the console, which would get one line per page.
+_progress_logger.propagate = False
+
+
+@contextmanager
+def _weasyprint_progress(callback):
+    _progress.callback = callback
+    try:
+        yield
+    finally:
+        _progress.callback = None
 
 
 class StaticURLFetcher(URLFetcher):

@@ -1,4 +1,5 @@
 import datetime
+from collections.abc import Callable
 
 from django.db import transaction
 from django.db.models import Max
@@ -7,12 +8,26 @@ from django.utils import timezone
 from trajecten.models import Traject
 
 from .content import build_content, trajecten_covered_by
-from .models import Editie, Rapportage
+from .models import Editie, Opdracht, Rapportage
 from .rendering import render_html, render_pdf
 
 
+class PublicatieFout(Exception):
+    """Publishing was refused; the message says why, in Dutch, for the editor."""
+
+
+def _no_progress(**values) -> None:
+    pass
+
+
 @transaction.atomic
-def publiceer_rapportage(*, rapportage: Rapportage, user) -> Editie:
+def publiceer_rapportage(
+    *,
+    rapportage: Rapportage,
+    user,
+    opdracht: Opdracht | None = None,
+    progress: Callable[..., None] | None = None,
+) -> Editie:
     """Freeze the report as it stands now into a new edition; earlier editions stay as they are.
 
     The HTML and PDF are built once here and stored with their checksums; they are served from
@@ -25,16 +40,35 @@ def publiceer_rapportage(*, rapportage: Rapportage, user) -> Editie:
     under what the edition shows. The trajectories are locked first, before the content is
     read: an update being added to one of them is either finished and in the edition, or waits
     and is then refused.
+
+    All of it is one transaction: a worker that stops halfway leaves no edition and nothing
+    frozen. Run for an `opdracht` (a background job, `rapportages/tasks.py`), it is idempotent:
+    the job records its edition in this same transaction, and a second run of the job (after
+    a worker stopped, or by a second worker) waits for the report's lock, finds that edition
+    and returns it without publishing again. The job's `nummer` is the edition the editor
+    asked for; when another edition came first, publishing is refused. `progress` is told the
+    stage (`fase=...`) and pages as the work goes on.
     """
+    progress = progress or _no_progress
     rapportage = (
         Rapportage.objects.select_for_update(of=("self",))
         .select_related("traject")
         .get(pk=rapportage.pk)
     )
+    if opdracht is not None:
+        made = Opdracht.objects.filter(pk=opdracht.pk).values_list("editie", flat=True).first()
+        if made is not None:
+            return Editie.objects.get(pk=made)
     covered = trajecten_covered_by(rapportage).values("pk")
     for traject in Traject.objects.select_for_update().filter(pk__in=covered).order_by("pk"):
         traject.bevries_tot(rapportage.peildatum)
     last_nummer = rapportage.edities.aggregate(nummer=Max("nummer"))["nummer"] or 0
+    if opdracht is not None and opdracht.nummer not in (None, last_nummer + 1):
+        raise PublicatieFout(
+            f"Intussen is editie {last_nummer} al gepubliceerd. Bekijk het concept opnieuw en "
+            "publiceer dan."
+        )
+    progress(fase=Opdracht.Fase.INHOUD)
     published_at = timezone.now()
     if last_nummer == 0 and rapportage.publicatiedatum:
         published_at = datetime.datetime.combine(
@@ -49,8 +83,17 @@ def publiceer_rapportage(*, rapportage: Rapportage, user) -> Editie:
         published_by=user,
     )
     editie.html = render_html(build_content(rapportage), editie=editie, published=True)
-    editie.pdf = render_pdf(editie.html)
+    editie.pdf = render_pdf(editie.html, progress=progress)
+    progress(fase=Opdracht.Fase.OPSLAAN)
     editie.html_sha256 = Editie.checksum(editie.html)
     editie.pdf_sha256 = Editie.checksum(editie.pdf)
     editie.save()
+    if opdracht is not None:
+        # Done in the same transaction as the edition: never one without the other.
+        Opdracht.objects.filter(pk=opdracht.pk).update(
+            editie=editie,
+            status=Opdracht.Status.KLAAR,
+            fase=Opdracht.Fase.KLAAR,
+            klaar_op=timezone.now(),
+        )
     return editie

@@ -9,6 +9,9 @@ urlpatterns = [
     path("concept/<int:pk>/", views.concept_detail, name="concept"),
     path("concept/<int:pk>.pdf", views.concept_pdf, name="concept_pdf"),
     path("concept/<int:pk>/publiceren/", views.publish, name="publiceren"),
+    # Background work on a concept (publishing it, its PDF): how far it is, and its result.
+    path("concept/<int:pk>/opdracht/<int:opdracht>/", views.opdracht_detail, name="opdracht"),
+    path("concept/<int:pk>/opdracht/<int:opdracht>.pdf", views.opdracht_pdf, name="opdracht_pdf"),
     # The implementation-wide report; before the trajectory routes, which would match too.
     path("implementatie/<int:jaar>/", views.rapportage_detail, name="implementatie"),
     path("implementatie/<int:jaar>.pdf", views.rapportage_pdf, name="implementatie_pdf"),

@@ -1,16 +1,19 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db.models import Max, Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from . import serving
 from .content import build_content
 from .forms import PublishForm
-from .models import Editie, Rapportage, may_see_concepts
-from .rendering import render_html, render_pdf
-from .services import publiceer_rapportage
+from .models import Editie, Opdracht, Rapportage, may_see_concepts
+from .rendering import render_html
+from .tasks import start_opdracht
 
 
 def get_rapportage_for_user(user, *, jaar: int | None, slug: str | None = None) -> Rapportage:
@@ -37,14 +40,6 @@ def get_concept_for_user(user, pk: int) -> Rapportage:
     return get_object_or_404(Rapportage.objects.select_related("traject"), pk=pk)
 
 
-def _get_editie(rapportage: Rapportage, nummer: int | None, *, without: str) -> Editie | None:
-    """The requested or else the latest edition, without loading the document not served."""
-    edities = rapportage.edities.defer(without)
-    if nummer is not None:
-        return get_object_or_404(edities, nummer=nummer)
-    return edities.order_by("-nummer").first()
-
-
 def rapportage_list(request):
     edities = Editie.objects.only("pk", "rapportage", "nummer", "published_at").order_by("-nummer")
     rapportages = (
@@ -58,13 +53,11 @@ def rapportage_list(request):
 
 def rapportage_detail(request, jaar, slug=None, nummer=None):
     """A published edition's HTML, exactly as it was stored; staff are sent to a concept."""
-    rapportage = get_rapportage_for_user(request.user, jaar=jaar, slug=slug)
-    editie = _get_editie(rapportage, nummer, without="pdf")
-    if editie is None:
-        return redirect("rapportages:concept", pk=rapportage.pk)
-    response = HttpResponse(editie.html, content_type="text/html; charset=utf-8")
-    response["ETag"] = f'"{editie.html_sha256}"'
-    return response
+    return _serve(request, jaar=jaar, slug=slug, nummer=nummer, document="html")
+
+
+def rapportage_pdf(request, jaar, slug=None, nummer=None):
+    return _serve(request, jaar=jaar, slug=slug, nummer=nummer, document="pdf")
 
 
 def eindevaluatie_detail(request, slug, nummer=None):
@@ -75,33 +68,58 @@ def eindevaluatie_pdf(request, slug, nummer=None):
     return rapportage_pdf(request, jaar=None, slug=slug, nummer=nummer)
 
 
-def rapportage_pdf(request, jaar, slug=None, nummer=None):
-    rapportage = get_rapportage_for_user(request.user, jaar=jaar, slug=slug)
-    editie = _get_editie(rapportage, nummer, without="html")
-    if editie is None:
-        return redirect("rapportages:concept_pdf", pk=rapportage.pk)
-    filename = rapportage.filename()
+def _serve(request, *, jaar, slug, nummer, document):
+    # The client that sends an ETag may have the document already: load it only if not.
+    load = "HTTP_IF_NONE_MATCH" not in request.META
+    editie = serving.find_editie(jaar=jaar, slug=slug, nummer=nummer, document=document, load=load)
+    if editie is not None:
+        return serving.serve(request, editie, document=document, numbered=nummer is not None)
     if nummer is not None:
-        filename += f"-editie-{nummer}"
-    return _pdf_response(bytes(editie.pdf), filename, etag=editie.pdf_sha256)
+        raise Http404("Deze editie bestaat niet.")
+    # Never published: a 404, but for the editors, who see the concept.
+    rapportage = get_rapportage_for_user(request.user, jaar=jaar, slug=slug)
+    concept = "rapportages:concept" if document == "html" else "rapportages:concept_pdf"
+    return redirect(concept, pk=rapportage.pk)
 
 
 def concept_detail(request, pk):
     rapportage = get_concept_for_user(request.user, pk)
-    publishing = {
-        "form": PublishForm(),
-        "edities": rapportage.edities.only("pk", "rapportage", "nummer", "published_at"),
-        "can_publish": request.user.has_perm("rapportages.add_editie"),
-        "change_url": reverse("admin:rapportages_rapportage_change", args=[rapportage.pk]),
-    }
-    html = render_html(build_content(rapportage), request=request, publishing=publishing)
-    return HttpResponse(html)
+    edities = list(rapportage.edities.only("pk", "rapportage", "nummer", "published_at"))
+    # The newest job of each kind, if it is still running or has failed: the panel says so.
+    opdrachten = {}
+    for opdracht in rapportage.opdrachten.defer("pdf").order_by("-aangemaakt_op")[:10]:
+        opdrachten.setdefault(opdracht.soort, opdracht)
+    panel = render_to_string(
+        "rapportages/publishing_panel.html",
+        {
+            "rapportage": rapportage,
+            "form": PublishForm(),
+            "edities": edities,
+            "volgende_nummer": max((e.nummer for e in edities), default=0) + 1,
+            "publicatie": _unfinished(opdrachten.get(Opdracht.Soort.PUBLICEREN)),
+            "concept_pdf": opdrachten.get(Opdracht.Soort.CONCEPT_PDF),
+            "can_publish": request.user.has_perm("rapportages.add_editie"),
+            "change_url": reverse("admin:rapportages_rapportage_change", args=[rapportage.pk]),
+        },
+        request=request,
+    )
+    return HttpResponse(render_html(build_content(rapportage), panel=panel))
+
+
+def _unfinished(opdracht: Opdracht | None) -> Opdracht | None:
+    return None if opdracht is None or opdracht.status == Opdracht.Status.KLAAR else opdracht
 
 
 def concept_pdf(request, pk):
+    """The concept as PDF: made in the background (a large report takes minutes), on a POST;
+    a GET shows the button."""
     rapportage = get_concept_for_user(request.user, pk)
-    pdf = render_pdf(render_html(build_content(rapportage)))
-    return _pdf_response(pdf, f"{rapportage.filename()}-concept")
+    if request.method == "POST":
+        opdracht, _ = start_opdracht(
+            rapportage=rapportage, soort=Opdracht.Soort.CONCEPT_PDF, user=request.user
+        )
+        return redirect("rapportages:opdracht", pk=rapportage.pk, opdracht=opdracht.pk)
+    return render(request, "rapportages/concept_pdf.html", {"rapportage": rapportage})
 
 
 @require_POST
@@ -113,14 +131,63 @@ def publish(request, pk):
     if not form.is_valid():
         messages.error(request, "Vink aan dat u het concept wilt publiceren.")
         return redirect("rapportages:concept", pk=rapportage.pk)
-    editie = publiceer_rapportage(rapportage=rapportage, user=request.user)
-    messages.success(request, f"Editie {editie.nummer} van ‘{rapportage.titel}’ is gepubliceerd.")
-    return redirect("rapportages:concept", pk=rapportage.pk)
+    # The edition the editor saw the button for: a second click, or a second tab, publishes
+    # nothing twice.
+    nummer = request.POST.get("nummer", "")
+    volgende = (rapportage.edities.aggregate(nummer=Max("nummer"))["nummer"] or 0) + 1
+    if nummer != str(volgende):
+        messages.error(
+            request,
+            f"Intussen is editie {volgende - 1} al gepubliceerd. Bekijk het concept opnieuw en "
+            "publiceer dan."
+            if nummer.isdigit() and int(nummer) < volgende
+            else "Dit formulier is verouderd. Vernieuw de pagina en probeer het opnieuw.",
+        )
+        return redirect("rapportages:concept", pk=rapportage.pk)
+    opdracht, _ = start_opdracht(
+        rapportage=rapportage, soort=Opdracht.Soort.PUBLICEREN, user=request.user, nummer=volgende
+    )
+    return redirect("rapportages:opdracht", pk=rapportage.pk, opdracht=opdracht.pk)
 
 
-def _pdf_response(pdf: bytes, filename: str, *, etag: str = "") -> HttpResponse:
+def opdracht_detail(request, pk, opdracht):
+    """How far a job is, and its result; `static/js/opdracht.js` refreshes it while it runs."""
+    rapportage = get_concept_for_user(request.user, pk)
+    opdracht = get_object_or_404(
+        rapportage.opdrachten.select_related("editie__rapportage__traject").defer(
+            "pdf", "editie__html", "editie__pdf"
+        ),
+        pk=opdracht,
+    )
+    return render(
+        request,
+        "rapportages/opdracht.html",
+        {
+            "rapportage": rapportage,
+            "opdracht": opdracht,
+            "pdf_beschikbaar": opdracht.soort == Opdracht.Soort.CONCEPT_PDF
+            and opdracht.status == Opdracht.Status.KLAAR
+            and opdracht.verloopt_op is not None
+            and opdracht.verloopt_op > timezone.now(),
+        },
+    )
+
+
+def opdracht_pdf(request, pk, opdracht):
+    """A concept PDF made in the background, from the database, while it is kept."""
+    rapportage = get_concept_for_user(request.user, pk)
+    opdracht = get_object_or_404(
+        rapportage.opdrachten.filter(
+            soort=Opdracht.Soort.CONCEPT_PDF,
+            status=Opdracht.Status.KLAAR,
+            verloopt_op__gt=timezone.now(),
+        ),
+        pk=opdracht,
+    )
+    return _pdf_response(bytes(opdracht.pdf), f"{rapportage.filename()}-concept")
+
+
+def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}.pdf"'
-    if etag:
-        response["ETag"] = f'"{etag}"'
     return response

@@ -10,8 +10,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.utils import timezone
-from django.utils.html import escape
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from markupsafe import escape
 
 from afspraken.evaluatie import Oordeel, beoordeel_alle
 from afspraken.models import Indicator, Meting, Partij, Status, Voortgangsupdate

@@ -37,13 +37,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLResolver, get_resolver
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from afspraken.models import Indicator, Verbeterafspraak
 from afspraken.services import meld_meting
 from portal.core.history import MAX_SEARCH_WORDS
-from rapportages.models import Rapportage
+from rapportages.models import Opdracht, Rapportage
 from tests.factories import (
     EditieFactory,
     RapportageFactory,
@@ -77,7 +78,7 @@ FORMSET_SIZE = re.compile(r"-(TOTAL|INITIAL|MIN_NUM|MAX_NUM)_FORMS$")
 # Addresses left out of the loops (the concept PDF renders for seconds) or that change what the
 # walk relies on when posted to (logging out, deleting, publishing).
 ONCE_ONLY = {"rapportages:concept_pdf"}
-NO_POST = re.compile(r"logout|/delete/|publiceren")
+NO_POST = re.compile(r"logout|/delete/|publiceren|concept/\d+\.pdf")
 # Where a page sends a visitor who may not see it: the login pages, the second factor.
 LOGIN = re.compile(r"/(accounts/login|admin/login|accounts/verificatie)/")
 
@@ -113,9 +114,17 @@ def world(alice, staff, afspraak, dvt):
     meld_meting(
         indicator=indicator, user=staff, jaar=2021, waarde=39, peildatum=datetime.date(2022, 3, 1)
     )
+    opdracht = Opdracht.objects.create(
+        soort=Opdracht.Soort.CONCEPT_PDF,
+        rapportage=concept,
+        status=Opdracht.Status.KLAAR,
+        pdf=b"%PDF-1.7",
+        verloopt_op=timezone.now() + datetime.timedelta(hours=1),
+    )
     return {
         ("afspraken", "pk"): afspraak.pk,
         ("rapportages", "pk"): concept.pk,
+        ("rapportages", "opdracht"): opdracht.pk,
         ("rapportages", "slug"): dvt.slug,
         ("rapportages", "jaar"): 2022,
         ("rapportages", "nummer"): 1,

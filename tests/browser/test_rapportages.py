@@ -44,7 +44,10 @@ def test_staff_publish_and_a_visitor_reads_the_report(page, check_page, staff, r
     assert not Editie.objects.exists()  # the confirmation is required
     page.get_by_label("Ik heb dit concept gecontroleerd en wil het nu publiceren.").check()
     page.get_by_role("button", name="Publiceren als editie 1").click()
+    # The job's page (here the job ran at once: the tests' immediate backend), with the result.
     expect(page.get_by_role("status")).to_contain_text("Editie 1 van")
+    expect(page.get_by_role("link", name="Editie 1 bekijken")).to_be_visible()
+    check_page(page, "1b-opdracht")
     page.context.clear_cookies()
 
     page.goto("/rapportages/")

@@ -1,12 +1,13 @@
 import io
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from afspraken.models import Verbeterafspraak, Voortgangsupdate
+from afspraken.models import Indicator, Verbeterafspraak, Voortgangsupdate
 
 
-def test_benchmark_builds_the_report_on_a_generated_data_set(db):
+def test_benchmark_builds_the_report_on_a_generated_data_set_that_grows(db):
     out = io.StringIO()
 
     call_command(
@@ -15,15 +16,25 @@ def test_benchmark_builds_the_report_on_a_generated_data_set(db):
         "--afspraken=3",
         "--updates=4",
         "--zonder-pdf",
+        "--schalen=1,3",
         stdout=out,
     )
 
-    assert Verbeterafspraak.objects.count() == 6
-    assert Voortgangsupdate.objects.count() == 24
-    assert "Inhoud opbouwen:" in out.getvalue()
-    assert "Met indicatoren" in out.getvalue()
-    assert "9 queries" in out.getvalue()  # with indicators: two more
-    assert "ms per grafiek" in out.getvalue()
+    text = out.getvalue()
+    assert Verbeterafspraak.objects.count() == 18  # 3× 2 trajectories of 3 agreements
+    assert Voortgangsupdate.objects.count() == 72
+    assert Indicator.objects.count() == 36  # two per agreement, the added ones too
+    assert "Schaal 1×: 2 trajecten, 6 verbeterafspraken" in text
+    assert "Schaal 3×: 6 trajecten, 18 verbeterafspraken" in text
+    assert text.count("Inhoud opbouwen:") == 2 and "9 queries" in text
+    assert re.search(r"opbouwen \+ HTML = [\d.]+ s = [\d.]+× de ruwe fetch", text)
+    assert re.search(r"    3× \| [\d.]+ s \| [\d.]+ s \| [\d.]+ s \| [\d.]+×", text)
+    assert "ms per grafiek" in text
+
+
+def test_benchmark_refuses_scales_that_are_not_numbers(db):
+    with pytest.raises(CommandError, match="gehele getallen"):
+        call_command("rapportage_benchmark", "--schalen=1,x", stdout=io.StringIO())
 
 
 def test_benchmark_refuses_a_database_with_real_trajectories(dvt):

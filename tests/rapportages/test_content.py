@@ -51,7 +51,7 @@ def test_an_update_after_the_peildatum_does_not_count(rapportage, afspraken):
 
     _, progress = _progress_by_nummer(content)[1]
     assert progress.status == Status.OP_SCHEMA
-    assert [u.tekst for u in progress.updates][-1] == "De standaard wordt herzien."
+    assert [u.tekst_html for u in progress.updates][-1] == "<p>De standaard wordt herzien.</p>"
     assert "Na de peildatum gemeld." not in html
     assert "Te laat voor deze rapportage." not in html
 

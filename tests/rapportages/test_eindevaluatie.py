@@ -78,9 +78,9 @@ def test_the_end_evaluation_tells_the_whole_course_and_compares_with_no_earlier_
     assert chapter.previous_rapportage is None and chapter.own_rapportage is None
     assert content.implementatierapportage is None
     first = chapter.thema_sections[0].afspraken[0]
-    assert [u.tekst for u in first.updates] == [
-        "De werkgroep wordt samengesteld.",
-        "De standaard wordt herzien.",
+    assert [u.tekst_html for u in first.updates] == [
+        "<p>De werkgroep wordt samengesteld.</p>",
+        "<p>De standaard wordt herzien.</p>",
     ]
     assert first.previous_status is None
 

@@ -3,9 +3,10 @@ import datetime
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils import timezone
 
 from afspraken.models import Status
-from rapportages.models import Editie, Rapportage
+from rapportages.models import Editie, Opdracht, Rapportage
 from rapportages.services import publiceer_rapportage
 from tests.factories import RapportageFactory, UserFactory, VoortgangsupdateFactory
 
@@ -82,12 +83,32 @@ def test_staff_see_the_concept_with_a_publish_form(client, staff, rapportage, af
 
 
 def test_staff_download_the_concept_pdf(client, staff, rapportage, afspraken):
+    """Made in the background (here at once: the tests' immediate backend), kept in the
+    database for an hour, then downloaded."""
     client.force_login(staff)
+    url = reverse("rapportages:concept_pdf", args=[rapportage.pk])
+    assert "Concept-PDF maken" in client.get(url).text
 
-    response = client.get(reverse("rapportages:concept_pdf", args=[rapportage.pk]))
+    response = client.post(url)
 
-    assert response.status_code == 200
-    assert response.content.startswith(b"%PDF-")
+    opdracht = Opdracht.objects.get()
+    assert (opdracht.soort, opdracht.status) == (Opdracht.Soort.CONCEPT_PDF, "klaar")
+    assert response["Location"] == reverse(
+        "rapportages:opdracht", kwargs={"pk": rapportage.pk, "opdracht": opdracht.pk}
+    )
+    page = client.get(response["Location"])
+    assert "De concept-PDF is klaar." in page.text
+    pdf_url = reverse(
+        "rapportages:opdracht_pdf", kwargs={"pk": rapportage.pk, "opdracht": opdracht.pk}
+    )
+    assert pdf_url in page.text
+    pdf = client.get(pdf_url)
+    assert pdf.status_code == 200
+    assert pdf.content.startswith(b"%PDF-")
+
+    Opdracht.objects.update(verloopt_op=timezone.now() - datetime.timedelta(seconds=1))
+    assert client.get(pdf_url).status_code == 404
+    assert "niet meer beschikbaar" in client.get(response["Location"]).text
 
 
 def test_publishing_is_post_only_and_needs_confirmation(client, staff, rapportage, afspraken):
@@ -99,9 +120,13 @@ def test_publishing_is_post_only_and_needs_confirmation(client, staff, rapportag
     assert "Vink aan dat u het concept wilt publiceren." in response.text
     assert not Editie.objects.exists()
 
-    response = client.post(url, {"bevestig": "on"})
+    response = client.post(url, {"bevestig": "on", "nummer": "1"})
     assert response.status_code == 302
     editie = Editie.objects.get()
+    assert response["Location"] == reverse(
+        "rapportages:opdracht", kwargs={"pk": rapportage.pk, "opdracht": editie.opdracht.pk}
+    )
+    assert "Editie 1 van" in client.get(response["Location"]).text
     assert (editie.nummer, editie.published_by) == (1, staff)
     assert editie.is_intact()
     assert list(Rapportage.objects.published()) == [rapportage]
@@ -118,7 +143,7 @@ def test_publishing_needs_the_permission(client, rapportage):
     assert client.get(reverse("rapportages:concept", args=[rapportage.pk])).status_code == 200
 
     response = client.post(
-        reverse("rapportages:publiceren", args=[rapportage.pk]), {"bevestig": "on"}
+        reverse("rapportages:publiceren", args=[rapportage.pk]), {"bevestig": "on", "nummer": "1"}
     )
 
     assert response.status_code == 403
@@ -197,12 +222,85 @@ def test_published_html_meets_the_content_security_policy(client, published):
     assert '<html lang="nl">' in html
 
 
-def test_published_report_is_served_in_two_queries(client, published, django_assert_num_queries):
-    # the report, its latest edition
-    with django_assert_num_queries(2):
-        assert client.get(DVT_URL).status_code == 200
-    with django_assert_num_queries(2):
-        assert client.get(DVT_PDF_URL).status_code == 200
+def test_published_report_is_served_in_one_query(client, published, django_assert_num_queries):
+    for url in (DVT_URL, DVT_PDF_URL, f"{DVT_URL}editie/1/", DVT_PDF_URL[:-4] + "/editie/1.pdf"):
+        with django_assert_num_queries(1):
+            assert client.get(url).status_code == 200
+
+
+def test_a_numbered_edition_is_cached_for_good_and_the_latest_for_minutes(client, published):
+    numbered = client.get(f"{DVT_URL}editie/1/")
+    latest = client.get(DVT_URL)
+    pdf = client.get(DVT_PDF_URL)
+
+    assert numbered["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert latest["Cache-Control"] == "public, max-age=300"
+    assert numbered["ETag"] == latest["ETag"] == f'"{published.html_sha256}"'
+    assert pdf["ETag"] == f'"{published.pdf_sha256}"'
+    assert "Cookie" not in numbered.get("Vary", "")
+
+
+def test_a_repeated_request_gets_304_without_the_document(
+    client, published, django_assert_num_queries
+):
+    etag = f'"{published.pdf_sha256}"'
+    with django_assert_num_queries(1):
+        response = client.get(DVT_PDF_URL, headers={"if-none-match": etag})
+    assert response.status_code == 304
+    assert response.content == b""
+    assert response["ETag"] == etag
+    # Another version's tag gets the document.
+    other = client.get(DVT_PDF_URL, headers={"if-none-match": '"abc", W/"def"'})
+    assert other.status_code == 200 and other.content == bytes(published.pdf)
+    assert client.get(DVT_PDF_URL, headers={"if-none-match": "*"}).status_code == 304
+
+
+@pytest.mark.parametrize(
+    ("header", "status", "part"),
+    [
+        ("bytes=0-4", 206, slice(0, 5)),
+        ("bytes=10-", 206, slice(10, None)),
+        ("bytes=-7", 206, slice(-7, None)),
+        ("bytes=5-99999999999", 206, slice(5, None)),
+        ("bytes=99999999999-", 416, None),
+        ("bytes=-0", 416, None),
+        ("bytes=0-4,10-14", 200, slice(None)),  # several ranges: the whole document
+        ("bytes=9-3", 200, slice(None)),  # not a range
+        ("items=0-4", 200, slice(None)),
+        ("bytes=" + "9" * 5000 + "-", 200, slice(None)),  # bounded: no huge number is parsed
+    ],
+)
+def test_a_pdf_serves_one_byte_range(client, published, header, status, part):
+    pdf = bytes(published.pdf)
+    response = client.get(DVT_PDF_URL, headers={"range": header})
+
+    assert response.status_code == status
+    assert response["Accept-Ranges"] == "bytes"
+    if status == 416:
+        assert response["Content-Range"] == f"bytes */{len(pdf)}"
+    else:
+        assert response.content == pdf[part]
+    if status == 206:
+        first = pdf.index(response.content)
+        last = first + len(response.content) - 1
+        assert response["Content-Range"] == f"bytes {first}-{last}/{len(pdf)}"
+
+
+def test_a_range_for_another_version_gets_the_whole_pdf(client, published):
+    pdf = bytes(published.pdf)
+    same = client.get(
+        DVT_PDF_URL, headers={"range": "bytes=0-4", "if-range": f'"{published.pdf_sha256}"'}
+    )
+    other = client.get(DVT_PDF_URL, headers={"range": "bytes=0-4", "if-range": '"oud"'})
+
+    assert (same.status_code, same.content) == (206, pdf[:5])
+    assert (other.status_code, other.content) == (200, pdf)
+
+
+def test_an_edition_that_does_not_exist_is_a_404(client, published, staff):
+    assert client.get(f"{DVT_URL}editie/2/").status_code == 404
+    client.force_login(staff)
+    assert client.get(f"{DVT_URL}editie/2/").status_code == 404
 
 
 def test_concept_page_takes_a_fixed_number_of_queries(
@@ -210,7 +308,8 @@ def test_concept_page_takes_a_fixed_number_of_queries(
 ):
     client.force_login(staff)
     # session and user (and the session saved again), the device of the staff member's second
-    # factor, the report, its editions, the permission check, and the report's content:
-    # independent of the number of agreements (indicators: one query, two with any).
-    with django_assert_num_queries(19):
+    # factor, the report, its editions, its background jobs, the permission check, and the
+    # report's content: independent of the number of agreements (indicators: one query, two
+    # with any).
+    with django_assert_num_queries(17):
         assert client.get(rapportage.get_concept_url()).status_code == 200

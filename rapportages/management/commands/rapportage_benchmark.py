@@ -10,6 +10,7 @@ Run it against a throwaway database, never the demo or production one:
 import datetime
 import io
 import random
+import statistics
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -58,6 +59,12 @@ class Command(BaseCommand):
         parser.add_argument("--updates", type=int, default=10, help="per afspraak")
         parser.add_argument("--indicatoren", type=int, default=2, help="per afspraak")
         parser.add_argument("--zonder-pdf", action="store_true", help="alleen de HTML meten")
+        parser.add_argument(
+            "--schalen",
+            default="1",
+            help="meet bij deze veelvouden van de testset, oplopend, bijvoorbeeld 1,3,10 "
+            "(de testset groeit in dezelfde database)",
+        )
 
     def handle(self, *args, **options):
         real = Traject.objects.exclude(slug__startswith=PREFIX)
@@ -66,15 +73,10 @@ class Command(BaseCommand):
                 "Deze database bevat echte trajecten. Draai de benchmark op een lege "
                 "wegwerpdatabase, bijvoorbeeld DATABASE_URL=sqlite:////tmp/bench.sqlite3."
             )
-        if not Traject.objects.exists():
-            started = time.perf_counter()
-            self._create_data_set(options["trajecten"], options["afspraken"], options["updates"])
-            self.stdout.write(f"Testset gemaakt in {time.perf_counter() - started:.1f} s.")
-        self.stdout.write(
-            f"{Traject.objects.count()} trajecten, "
-            f"{Verbeterafspraak.objects.count()} verbeterafspraken, "
-            f"{Voortgangsupdate.objects.count()} voortgangsupdates."
-        )
+        try:
+            scales = sorted({int(scale) for scale in options["schalen"].split(",")})
+        except ValueError:
+            raise CommandError("Geef --schalen als gehele getallen, bijvoorbeeld 1,3,10.") from None
         rapportage, _ = Rapportage.objects.get_or_create(
             soort=Rapportage.Soort.IMPLEMENTATIE,
             jaar=YEAR,
@@ -85,25 +87,68 @@ class Command(BaseCommand):
                 "vervolg": "Benchmark.",
             },
         )
-
-        if not Indicator.objects.exists():
-            self.stdout.write("Zonder indicatoren:")
-            self._report(rapportage, options)
-            self._create_indicators(options["indicatoren"])
-        self.stdout.write(
-            f"Met indicatoren ({Indicator.objects.count()} indicatoren, "
-            f"{Meting.objects.count()} metingen):"
-        )
-        self._report(rapportage, options)
+        summary = []
+        for scale in scales:
+            self._grow_to(scale * options["trajecten"], options)
+            self.stdout.write(
+                f"\nSchaal {scale}×: {Traject.objects.count()} trajecten, "
+                f"{Verbeterafspraak.objects.count()} verbeterafspraken, "
+                f"{Voortgangsupdate.objects.count()} voortgangsupdates, "
+                f"{Indicator.objects.count()} indicatoren, {Meting.objects.count()} metingen."
+            )
+            summary.append((scale, *self._report(rapportage, options)))
         self._time_charts()
+        if len(summary) > 1:
+            self.stdout.write("\nschaal | opbouwen | HTML | ruwe fetch | (opbouwen + HTML) ÷ ruwe")
+            for scale, build_s, render_s, raw_s in summary:
+                self.stdout.write(
+                    f"{scale:>5}× | {build_s:.2f} s | {render_s:.2f} s | {raw_s:.2f} s | "
+                    f"{(build_s + render_s) / raw_s:.1f}×"
+                )
 
-    def _report(self, rapportage, options):
-        content = self._measure("Inhoud opbouwen", lambda: build_content(rapportage))
-        html = self._measure("HTML renderen", lambda: render_html(content))
+    def _grow_to(self, traject_count, options):
+        """Add benchmark trajectories, with agreements, updates and indicators, up to the count."""
+        have = Traject.objects.count()
+        if have >= traject_count:
+            return
+        started = time.perf_counter()
+        self._create_data_set(
+            traject_count - have, options["afspraken"], options["updates"], start=have
+        )
+        new = Verbeterafspraak.objects.filter(indicatoren__isnull=True)
+        _create_indicators_for(new, options["indicatoren"], random.Random(have))
+        self.stdout.write(f"Testset aangevuld in {time.perf_counter() - started:.1f} s.")
+
+    def _report(self, rapportage, options, runs=3):
+        """Build and HTML against the raw fetch of the same rows, side by side, median of runs.
+
+        The raw fetch runs the very queries the build ran (as the database received them) on a
+        plain cursor and fetches every row: what the database and driver cost, without Django's
+        or our Python. Their ratio is the price of everything else.
+        """
+        build, render, raw = [], [], []
+        for _ in range(runs):
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                content = build_content(rapportage)
+                build.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            html = render_html(content)
+            render.append(time.perf_counter() - started)
+            raw.append(_raw_fetch([query["sql"] for query in queries]))
+        build_s, render_s, raw_s = (statistics.median(t) for t in (build, render, raw))
+        self.stdout.write(f"Inhoud opbouwen: {build_s:.2f} s, {len(queries)} queries")
+        self.stdout.write(f"HTML renderen: {render_s:.2f} s")
+        self.stdout.write(f"Ruwe fetch van dezelfde rijen: {raw_s:.2f} s")
+        self.stdout.write(
+            f"  opbouwen + HTML = {build_s + render_s:.2f} s = "
+            f"{(build_s + render_s) / raw_s:.1f}× de ruwe fetch (mediaan van {runs})"
+        )
         self.stdout.write(f"  HTML: {len(html.encode()) / 1e6:.1f} MB")
         if not options["zonder_pdf"]:
             pdf = self._measure("PDF renderen", lambda: render_pdf(html))
             self.stdout.write(f"  PDF: {len(pdf) / 1e6:.1f} MB, {_pages(pdf)} pagina's")
+        return build_s, render_s, raw_s
 
     def _time_charts(self, count=200):
         """A trajectory report draws a chart per indicator; the time of one."""
@@ -119,12 +164,6 @@ class Command(BaseCommand):
             f"({len(beoordelingen)} gemeten)"
         )
 
-    def _create_indicators(self, per_afspraak):
-        started = time.perf_counter()
-        afspraken = Verbeterafspraak.objects.all()
-        _create_indicators_for(afspraken, per_afspraak, random.Random(5))
-        self.stdout.write(f"Indicatoren gemaakt in {time.perf_counter() - started:.1f} s.")
-
     def _measure(self, label, func):
         with CaptureQueriesContext(connection) as queries:
             started = time.perf_counter()
@@ -134,24 +173,27 @@ class Command(BaseCommand):
         return result
 
     @transaction.atomic
-    def _create_data_set(self, traject_count, per_traject, per_afspraak):
-        rng = random.Random(4)  # the same data set on every run
-        partijen = Partij.objects.bulk_create(
-            Partij(
-                naam=f"Benchmarkpartij {n}",
-                afkorting=f"BP{n}",
-                soort=Partij.Soort.WETENSCHAPPELIJKE_VERENIGING,
+    def _create_data_set(self, traject_count, per_traject, per_afspraak, start=0):
+        """Trajectories number `start` to `start + traject_count`, the same on every run."""
+        rng = random.Random(4 + start)
+        partijen = list(Partij.objects.filter(naam__startswith="Benchmarkpartij"))
+        if not partijen:
+            partijen = Partij.objects.bulk_create(
+                Partij(
+                    naam=f"Benchmarkpartij {n}",
+                    afkorting=f"BP{n}",
+                    soort=Partij.Soort.WETENSCHAPPELIJKE_VERENIGING,
+                )
+                for n in range(20)
             )
-            for n in range(20)
-        )
         trajecten = Traject.objects.bulk_create(
             Traject(
-                naam=f"Benchmarktraject {n:03}",
-                slug=f"{PREFIX}{n:03}",
+                naam=f"Benchmarktraject {n:04}",
+                slug=f"{PREFIX}{n:04}",
                 domein="Hart, vaat en long",
                 signalementdatum=datetime.date(2022, 1, 1),
             )
-            for n in range(traject_count)
+            for n in range(start, start + traject_count)
         )
         Faseperiode.objects.bulk_create(
             Faseperiode(
@@ -267,6 +309,16 @@ def _create_indicators_for(afspraken, per_afspraak, rng):
         ),
         batch_size=2000,
     )
+
+
+def _raw_fetch(statements: list[str]) -> float:
+    """Seconds to run the statements on a plain cursor and fetch all their rows."""
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+            cursor.fetchall()
+    return time.perf_counter() - started
 
 
 def _pages(pdf: bytes) -> str:

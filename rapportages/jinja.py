@@ -1,0 +1,77 @@
+"""The Jinja2 environment of the report document (`templates/jinja2/`).
+
+Only the report is a Jinja2 template: it is the one page that renders tens of thousands of rows,
+where Django's template language spent seconds resolving variables. The filters here are the
+few that template needs, written for Dutch and without a locale lookup per call.
+"""
+
+import datetime
+
+from django.utils import timezone
+from django.utils.html import linebreaks as django_linebreaks
+from django.utils.text import Truncator
+from jinja2 import Environment, StrictUndefined
+from markupsafe import Markup
+
+from afspraken.markup import render_markdown
+
+MAANDEN = [
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+]
+
+
+def datum(value: datetime.date | datetime.datetime) -> str:
+    """`1 november 2023`; a moment is shown as its day in the portal's time zone."""
+    if isinstance(value, datetime.datetime):
+        value = timezone.localdate(value)
+    return f"{value.day} {MAANDEN[value.month - 1]} {value.year}"
+
+
+def datum_kort(value: datetime.date) -> str:
+    """`1-11-2023`."""
+    return f"{value.day}-{value.month}-{value.year}"
+
+
+def isodatetime(value: datetime.datetime) -> str:
+    return timezone.localtime(value).isoformat()
+
+
+def markdown(value: str) -> Markup:
+    """A staff text (inleiding, conclusies, vervolg): sanitised Markdown, as everywhere in the
+    portal; its length limit bounds the work."""
+    return Markup(render_markdown(value))
+
+
+def linebreaks(value: str) -> Markup:
+    """Plain text as paragraphs, escaped."""
+    return Markup(django_linebreaks(value, autoescape=True))
+
+
+def truncate_html(value: str, words: int) -> Markup:
+    """Stored, sanitised HTML cut after `words` words with its tags closed."""
+    return Markup(Truncator(value).words(words, html=True))
+
+
+def environment(**options) -> Environment:
+    options["undefined"] = StrictUndefined  # a misspelt name fails the tests, not the reader
+    env = Environment(**options)
+    env.filters.update(
+        datum=datum,
+        datum_kort=datum_kort,
+        isodatetime=isodatetime,
+        markdown=markdown,
+        linebreaks=linebreaks,
+        truncate_html=truncate_html,
+    )
+    return env
