@@ -8,12 +8,21 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from portal.management.commands.load_benchmark import HOST, Result, drive, get
+from portal.management.commands.load_benchmark import (
+    HOST,
+    Result,
+    _ensure_editie,
+    _pdf_bytes,
+    drive,
+    get,
+)
+from rapportages.management.commands.rapportage_benchmark import PREFIX
+from rapportages.models import Editie
+from tests.factories import RapportageFactory, TrajectFactory
 
 
-def test_it_refuses_a_database_other_than_postgresql(db):
-    if connection.vendor == "postgresql":
-        pytest.skip("on PostgreSQL the command would run")
+def test_it_refuses_a_database_other_than_postgresql(db, monkeypatch):
+    monkeypatch.setattr(connection, "vendor", "sqlite")  # as it is without DATABASE_URL
     with pytest.raises(CommandError, match="PostgreSQL"):
         call_command("load_benchmark")
 
@@ -82,3 +91,17 @@ def test_a_refused_connection_is_an_error():
     result = run_async(run)
     assert result.errors >= 1
     assert result.latencies == []
+
+
+def test_the_edition_to_serve_has_the_bytes_of_the_static_file(db):
+    traject = TrajectFactory(slug=f"{PREFIX}0000")
+    RapportageFactory(traject=traject, jaar=2023)
+    pdf = _pdf_bytes(150 * 1024)
+
+    editie = _ensure_editie(pdf)
+    again = _ensure_editie(pdf)
+
+    assert len(pdf) == 150 * 1024 and pdf.startswith(b"%PDF-")
+    assert again.pk == editie.pk and bytes(Editie.objects.get().pdf) == pdf
+    assert Editie.objects.get().is_intact()
+    assert editie.get_pdf_url() == f"/rapportages/{PREFIX}0000/2023/editie/1.pdf"

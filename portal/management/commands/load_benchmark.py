@@ -49,6 +49,7 @@ from django.test import Client, override_settings
 from afspraken.models import Lidmaatschap, Partij, Verbeterafspraak, Voortgangsupdate
 from rapportages.management.commands.rapportage_benchmark import PREFIX
 from rapportages.management.commands.rapportage_benchmark import Command as ReportBenchmark
+from rapportages.models import Editie, Rapportage
 from trajecten.models import Traject
 
 HOST = "127.0.0.1"  # the only address this command listens on or connects to
@@ -76,6 +77,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--alleen-servertijd", action="store_true", help="zonder gunicorn en last"
         )
+        parser.add_argument(
+            "--editie-kb",
+            type=int,
+            default=150,
+            help="grootte van de PDF van de editie en van het statische bestand om mee te "
+            "vergelijken",
+        )
 
     def handle(self, *args, **options):
         if connection.vendor != "postgresql":
@@ -95,12 +103,18 @@ class Command(BaseCommand):
         member = self._ensure_member(password)
         traject = Traject.objects.order_by("slug").first()
         pages = ["/afspraken/", traject.get_absolute_url(), "/rapportages/"]
+        pdf = _pdf_bytes(options["editie_kb"] * 1024)
+        editie = _ensure_editie(pdf)
         with tempfile.TemporaryDirectory(prefix="portal-load-benchmark-") as tmp:
             static_root = Path(tmp) / "static"
             self.stdout.write("Statische bestanden verzamelen (productie-opslag met manifest)…")
             with override_settings(STATIC_ROOT=static_root):
                 call_command("collectstatic", interactive=False, verbosity=0)
                 self._server_time(member, pages[:2], options["keer"])
+            # The same bytes as a static file, for whitenoise to serve beside the edition.
+            (static_root / "benchmark").mkdir()
+            (static_root / "benchmark" / "editie.pdf").write_bytes(pdf)
+            self.editie_pages = [editie.get_pdf_url(), f"{settings.STATIC_URL}benchmark/editie.pdf"]
             if not options["alleen_servertijd"]:
                 self._load(
                     member, pages, password, static_root, Path(tmp) / "gunicorn.log", options
@@ -205,8 +219,74 @@ class Command(BaseCommand):
                         asyncio.run(drive(port, page, cookies, WARM_UP_SECONDS))
                         result = asyncio.run(drive(port, page, cookies, options["seconden"]))
                         self.stdout.write(f"  {page:32} {ronde:>5} {result.line()}")
+                self._editions(port, options)
             finally:
                 _stop(server)
+
+    def _editions(self, port, options):
+        """A stored edition's PDF against whitenoise serving the same bytes as a static file,
+        side by side in each round, for anonymous visitors; and the 304 of a repeated request."""
+        edition, static = self.editie_pages
+        anonymous = [""] * options["verbindingen"]
+        self.stdout.write(
+            f"\nEen editie als PDF ({options['editie_kb']} kB) tegenover hetzelfde bestand "
+            "als statisch bestand (whitenoise), anoniem:"
+        )
+        for ronde in range(1, options["rondes"] + 1):
+            results = {}
+            for path in (edition, static):
+                asyncio.run(drive(port, path, anonymous, WARM_UP_SECONDS))
+                results[path] = asyncio.run(drive(port, path, anonymous, options["seconden"]))
+                self.stdout.write(f"  {path:48} {ronde:>5} {results[path].line()}")
+            ratio = results[edition].rate / results[static].rate
+            self.stdout.write(f"  editie ÷ statisch bestand: {ratio:.2f}× (ronde {ronde})")
+        conn = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT)
+        try:
+            conn.request("GET", edition)
+            first = conn.getresponse()
+            first.read()
+            conn.request("GET", edition, headers={"If-None-Match": first.getheader("ETag")})
+            again = conn.getresponse()
+            again.read()
+        finally:
+            conn.close()
+        self.stdout.write(
+            f"  herhaald verzoek met If-None-Match: {again.status} "
+            f"(Cache-Control: {first.getheader('Cache-Control')})"
+        )
+
+
+def _pdf_bytes(size: int) -> bytes:
+    """Stand-in bytes of a PDF of `size` bytes: serving does not look inside."""
+    head = b"%PDF-1.7\n% benchmark\n"
+    return head + bytes(index % 251 for index in range(size - len(head)))
+
+
+def _ensure_editie(pdf: bytes) -> Editie:
+    """An edition of the first benchmark trajectory's report with these bytes as its PDF."""
+    rapportage = (
+        Rapportage.objects.filter(soort=Rapportage.Soort.TRAJECT, traject__slug__startswith=PREFIX)
+        .select_related("traject")
+        .order_by("traject__slug", "jaar")
+        .first()
+    )
+    if rapportage is None:
+        raise CommandError("De benchmarkgegevens hebben geen trajectrapportage.")
+    html = f"<h1>{rapportage.titel}</h1>"
+    editie, _ = Editie.objects.update_or_create(
+        rapportage=rapportage,
+        nummer=1,
+        defaults={
+            "titel": rapportage.titel,
+            "peildatum": rapportage.peildatum,
+            "html": html,
+            "pdf": pdf,
+            "html_sha256": Editie.checksum(html),
+            "pdf_sha256": Editie.checksum(pdf),
+        },
+    )
+    editie.rapportage = rapportage
+    return editie
 
 
 class QueryCounter:
@@ -234,10 +314,14 @@ class Result:
         rank = max(1, math.ceil(share * len(self.latencies)))
         return self.latencies[rank - 1]
 
+    @property
+    def rate(self) -> float:
+        """Answered requests per second."""
+        return len(self.latencies) / self.duration if self.duration else 0.0
+
     def line(self) -> str:
-        rate = len(self.latencies) / self.duration if self.duration else 0.0
         return (
-            f"{self.requests:>9} {rate:>7.1f} {self.percentile(0.50) * 1000:>7.0f} "
+            f"{self.requests:>9} {self.rate:>7.1f} {self.percentile(0.50) * 1000:>7.0f} "
             f"{self.percentile(0.99) * 1000:>7.0f} {self.errors:>6}"
         )
 
