@@ -6,12 +6,20 @@ new edition is published, so it is kept for minutes. Both carry the stored check
 ETag, answer a repeated request with 304 without loading the document, and a PDF serves byte
 ranges, so that a reader can show page one of a large report before the rest has arrived.
 
-One query serves a request: the edition with what its address and file name need, and the
-document itself unless the client may already have it. Nothing here touches the session.
+The database holds every edition and is the only source of truth. Each app server keeps a copy
+of the documents it served in a local cache folder (EDITIE_CACHE_DIR, outside the code): named
+by their SHA-256, so a copy is either the right bytes or absent, never stale, and any server may
+lose its folder at any time. A request then costs one small query for the edition's checksum,
+and the file is sent as a static file is, instead of 150 kB or megabytes coming out of the
+database as hex on every request. Nothing here touches the session.
 """
 
+import os
 import re
+import tempfile
+from pathlib import Path
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response
 
@@ -42,23 +50,18 @@ def address_lookup(*, jaar: int | None, slug: str | None) -> dict:
     }
 
 
-def find_editie(
-    *, jaar: int | None, slug: str | None, nummer: int | None, document: str, load: bool
-) -> Editie | None:
-    """The numbered or else the latest edition at the address; with `load`, its document too."""
-    fields = [
-        "nummer",
-        f"{document}_sha256",
-        "rapportage__soort",
-        "rapportage__jaar",
-        "rapportage__traject__slug",
-    ]
-    if load:
-        fields.append(document)
+def find_editie(*, jaar: int | None, slug: str | None, nummer: int | None, document: str):
+    """The numbered or else the latest edition at the address, without its documents."""
     edities = (
         Editie.objects.filter(**address_lookup(jaar=jaar, slug=slug))
         .select_related("rapportage__traject")
-        .only(*fields)
+        .only(
+            "nummer",
+            f"{document}_sha256",
+            "rapportage__soort",
+            "rapportage__jaar",
+            "rapportage__traject__slug",
+        )
     )
     if nummer is not None:
         return edities.filter(nummer=nummer).first()
@@ -66,38 +69,67 @@ def find_editie(
 
 
 def serve(request, editie: Editie, *, document: str, numbered: bool) -> HttpResponse:
-    etag = f'"{getattr(editie, f"{document}_sha256")}"'
+    checksum = getattr(editie, f"{document}_sha256")
+    etag = f'"{checksum}"'
     cache_control = IMMUTABLE if numbered else LATEST
     not_modified = get_conditional_response(request, etag=etag)
     if not_modified is not None:  # 304, or 412 for a failed If-Match
         not_modified["ETag"] = etag
         not_modified["Cache-Control"] = cache_control
         return not_modified
-    content = getattr(editie, document)  # loaded now if the query left it out
-    if document == "pdf":
-        content = bytes(content)
-    response = HttpResponse(content_type=CONTENT_TYPES[document])
-    response["ETag"] = etag
-    response["Cache-Control"] = cache_control
-    if document != "pdf":
-        response.content = content
-        return response
-    rapportage = editie.rapportage
-    filename = rapportage.filename() + (f"-editie-{editie.nummer}" if numbered else "")
-    response["Content-Disposition"] = f'inline; filename="{filename}.pdf"'
-    response["Accept-Ranges"] = "bytes"
-    wanted = _range(request, etag, len(content))
+    content = cached_document(editie, document, checksum).read_bytes()
+    size = len(content)
+    wanted = _range(request, etag, size) if document == "pdf" else None
     if wanted is None:
-        response.content = content
+        response = HttpResponse(content, content_type=CONTENT_TYPES[document])
     elif wanted == ():
-        response.status_code = 416
-        response["Content-Range"] = f"bytes */{len(content)}"
+        response = HttpResponse(status=416, content_type=CONTENT_TYPES[document])
+        response["Content-Range"] = f"bytes */{size}"
     else:
         start, end = wanted
-        response.status_code = 206
-        response["Content-Range"] = f"bytes {start}-{end}/{len(content)}"
-        response.content = content[start : end + 1]
+        response = HttpResponse(
+            content[start : end + 1], status=206, content_type=CONTENT_TYPES[document]
+        )
+        response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    response["ETag"] = etag
+    response["Cache-Control"] = cache_control
+    if document == "pdf":
+        rapportage = editie.rapportage
+        filename = rapportage.filename() + (f"-editie-{editie.nummer}" if numbered else "")
+        response["Content-Disposition"] = f'inline; filename="{filename}.pdf"'
+        response["Accept-Ranges"] = "bytes"
     return response
+
+
+def cache_dir() -> Path:
+    configured = getattr(settings, "EDITIE_CACHE_DIR", "")
+    return Path(configured) if configured else Path(tempfile.gettempdir()) / "portal-edities"
+
+
+def cached_document(editie: Editie, document: str, checksum: str) -> Path:
+    """The local copy of the document, made from the database when this server has none.
+
+    The bytes are checked against the checksum taken when publishing before they are kept; a
+    copy is written under another name and then renamed, so a reader never sees half a file.
+    """
+    folder = cache_dir()
+    path = folder / f"{checksum}.{document}"
+    if path.exists():
+        return path
+    content = Editie.objects.filter(pk=editie.pk).values_list(document, flat=True).get()
+    content = content.encode("utf-8") if document == "html" else bytes(content)
+    if Editie.checksum(content) != checksum:
+        raise ValueError(f"Editie {editie.pk}: de {document} klopt niet met de checksum.")
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".deel-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
 
 
 def _range(request, etag: str, size: int) -> tuple[int, int] | tuple[()] | None:

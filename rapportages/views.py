@@ -69,9 +69,7 @@ def eindevaluatie_pdf(request, slug, nummer=None):
 
 
 def _serve(request, *, jaar, slug, nummer, document):
-    # The client that sends an ETag may have the document already: load it only if not.
-    load = "HTTP_IF_NONE_MATCH" not in request.META
-    editie = serving.find_editie(jaar=jaar, slug=slug, nummer=nummer, document=document, load=load)
+    editie = serving.find_editie(jaar=jaar, slug=slug, nummer=nummer, document=document)
     if editie is not None:
         return serving.serve(request, editie, document=document, numbered=nummer is not None)
     if nummer is not None:

@@ -189,3 +189,10 @@ def indicator_with_figures(traject, afspraak, leverancier, naam, values, **field
         for jaar, waarde in values.items()
     )
     return indicator
+
+
+def body(response) -> bytes:
+    """A response's body, streamed (a stored edition is sent as a file) or not."""
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content

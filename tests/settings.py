@@ -34,3 +34,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 # result there; tests/rapportages/test_publishing_jobs.py runs the real worker against the
 # database queue.
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+# The app server's local copies of published editions (rapportages/serving.py): a folder of this
+# test run's own.
+EDITIE_CACHE_DIR = tempfile.mkdtemp(prefix="portal-test-edities-")

@@ -50,6 +50,7 @@ from tests.factories import (
     RapportageFactory,
     VerbeterafspraakFactory,
     VoortgangsupdateFactory,
+    body,
 )
 
 pytestmark = pytest.mark.django_db
@@ -286,7 +287,7 @@ def where(exc_info) -> str:
 def html_of(response) -> str:
     if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
         return ""
-    return response.content.decode()
+    return body(response).decode()
 
 
 def walk_site(walker, world, include):

@@ -16,7 +16,7 @@ from rapportages.content import build_content
 from rapportages.models import Rapportage
 from rapportages.rendering import render_html
 from rapportages.services import publiceer_rapportage
-from tests.factories import RapportageFactory, indicator_with_figures
+from tests.factories import RapportageFactory, body, indicator_with_figures
 from tests.pdfstructure import figure_alts
 
 URL = "/rapportages/diepe-veneuze-trombose-en-longembolie/eindevaluatie/"
@@ -220,14 +220,14 @@ def test_the_end_evaluation_has_its_own_address_and_is_public_once_published(
     pdf = client.get(PDF_URL)
     assert f'href="{URL}"' in listing.text
     assert "Gepubliceerd op 15 juni 2023" in listing.text
-    assert page.content == editie.html.encode()
+    assert body(page) == editie.html.encode()
     assert editie.get_absolute_url() == f"{URL}editie/1/"
-    assert client.get(f"{URL}editie/1/").content == editie.html.encode()
-    assert pdf.content == bytes(editie.pdf)
+    assert body(client.get(f"{URL}editie/1/")) == editie.html.encode()
+    assert body(pdf) == bytes(editie.pdf)
     assert pdf["Content-Disposition"] == (
         'inline; filename="eindevaluatie-diepe-veneuze-trombose-en-longembolie.pdf"'
     )
-    assert client.get(f"{URL}editie/1.pdf").content == bytes(editie.pdf)
+    assert body(client.get(f"{URL}editie/1.pdf")) == bytes(editie.pdf)
 
 
 def test_the_end_evaluation_pdf_is_tagged_with_its_charts_as_figures(

@@ -8,7 +8,7 @@ from django.utils import timezone
 from afspraken.models import Status
 from rapportages.models import Editie, Opdracht, Rapportage
 from rapportages.services import publiceer_rapportage
-from tests.factories import RapportageFactory, UserFactory, VoortgangsupdateFactory
+from tests.factories import RapportageFactory, UserFactory, VoortgangsupdateFactory, body
 
 DVT_URL = "/rapportages/diepe-veneuze-trombose-en-longembolie/2022/"
 DVT_PDF_URL = "/rapportages/diepe-veneuze-trombose-en-longembolie/2022.pdf"
@@ -37,11 +37,11 @@ def test_anonymous_visitor_reads_a_published_report(client, published):
     assert f'href="{DVT_URL}"' in listing.text
     assert f'href="{DVT_PDF_URL}"' in listing.text
     assert html.status_code == 200
-    assert html.content == published.html.encode()
-    assert "Voorkom onnodige verwijzing" in html.text
+    assert body(html) == published.html.encode()
+    assert "Voorkom onnodige verwijzing" in body(html).decode()
     assert pdf.status_code == 200
     assert pdf["Content-Type"] == "application/pdf"
-    assert pdf.content == bytes(published.pdf)
+    assert body(pdf) == bytes(published.pdf)
     assert pdf["Content-Disposition"] == (
         'inline; filename="voortgangsrapportage-diepe-veneuze-trombose-en-longembolie-2022.pdf"'
     )
@@ -104,7 +104,7 @@ def test_staff_download_the_concept_pdf(client, staff, rapportage, afspraken):
     assert pdf_url in page.text
     pdf = client.get(pdf_url)
     assert pdf.status_code == 200
-    assert pdf.content.startswith(b"%PDF-")
+    assert body(pdf).startswith(b"%PDF-")
 
     Opdracht.objects.update(verloopt_op=timezone.now() - datetime.timedelta(seconds=1))
     assert client.get(pdf_url).status_code == 404
@@ -130,7 +130,7 @@ def test_publishing_is_post_only_and_needs_confirmation(client, staff, rapportag
     assert (editie.nummer, editie.published_by) == (1, staff)
     assert editie.is_intact()
     assert list(Rapportage.objects.published()) == [rapportage]
-    assert client.get(DVT_URL).content == editie.html.encode()
+    assert body(client.get(DVT_URL)) == editie.html.encode()
 
 
 def test_publishing_needs_the_permission(client, rapportage):
@@ -153,8 +153,8 @@ def test_publishing_needs_the_permission(client, rapportage):
 def test_a_published_edition_does_not_change_when_agreements_change(
     client, published, afspraken, rapportage, staff
 ):
-    html_before = client.get(DVT_URL).content
-    pdf_before = client.get(DVT_PDF_URL).content
+    html_before = body(client.get(DVT_URL))
+    pdf_before = body(client.get(DVT_PDF_URL))
 
     afspraak = afspraken[0]
     afspraak.titel = "Een nieuwe titel"
@@ -168,19 +168,19 @@ def test_a_published_edition_does_not_change_when_agreements_change(
     rapportage.inleiding = "Een andere inleiding."
     rapportage.save()
 
-    assert client.get(DVT_URL).content == html_before
-    assert client.get(DVT_PDF_URL).content == pdf_before
+    assert body(client.get(DVT_URL)) == html_before
+    assert body(client.get(DVT_PDF_URL)) == pdf_before
     published.refresh_from_db()
     assert published.is_intact()
 
     second = publiceer_rapportage(rapportage=rapportage, user=staff)
 
     assert second.nummer == 2
-    assert "Een nieuwe titel" in client.get(DVT_URL).text
+    assert "Een nieuwe titel" in body(client.get(DVT_URL)).decode()
     assert "Een nieuwe titel" not in html_before.decode()
     old = client.get(f"{DVT_URL}editie/1/")
-    assert old.content == html_before
-    assert client.get(f"{DVT_URL[:-1]}/editie/1.pdf").content == pdf_before
+    assert body(old) == html_before
+    assert body(client.get(f"{DVT_URL[:-1]}/editie/1.pdf")) == pdf_before
     assert client.get(f"{DVT_URL}editie/3/").status_code == 404
 
 
@@ -214,7 +214,7 @@ def test_list_takes_a_fixed_number_of_queries(
 
 
 def test_published_html_meets_the_content_security_policy(client, published):
-    html = client.get(DVT_URL).text
+    html = body(client.get(DVT_URL)).decode()
 
     assert "style=" not in html
     assert "<style" not in html
@@ -222,10 +222,32 @@ def test_published_html_meets_the_content_security_policy(client, published):
     assert '<html lang="nl">' in html
 
 
-def test_published_report_is_served_in_one_query(client, published, django_assert_num_queries):
-    for url in (DVT_URL, DVT_PDF_URL, f"{DVT_URL}editie/1/", DVT_PDF_URL[:-4] + "/editie/1.pdf"):
-        with django_assert_num_queries(1):
-            assert client.get(url).status_code == 200
+def test_published_report_is_served_in_one_query_from_the_servers_copy(
+    client, published, django_assert_num_queries, settings, tmp_path
+):
+    settings.EDITIE_CACHE_DIR = tmp_path
+    # The first request of a document copies it from the database, checked against its
+    # checksum; after that one query finds the edition's checksum and the copy is sent.
+    for document_url in (DVT_URL, DVT_PDF_URL):
+        with django_assert_num_queries(2):
+            first = client.get(document_url)
+        for url in (document_url, document_url.replace("2022", "2022/editie/1")):
+            with django_assert_num_queries(1):
+                assert body(client.get(url)) == body(first)
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
+        [f"{published.html_sha256}.html", f"{published.pdf_sha256}.pdf"]
+    )
+
+
+def test_a_copy_is_made_only_of_bytes_that_match_their_checksum(
+    client, published, settings, tmp_path
+):
+    settings.EDITIE_CACHE_DIR = tmp_path
+    Editie.objects.filter(pk=published.pk).update(html="<p>Vervalst.</p>")
+
+    with pytest.raises(ValueError, match="klopt niet met de checksum"):
+        client.get(DVT_URL)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_numbered_edition_is_cached_for_good_and_the_latest_for_minutes(client, published):
@@ -247,11 +269,11 @@ def test_a_repeated_request_gets_304_without_the_document(
     with django_assert_num_queries(1):
         response = client.get(DVT_PDF_URL, headers={"if-none-match": etag})
     assert response.status_code == 304
-    assert response.content == b""
+    assert body(response) == b""
     assert response["ETag"] == etag
     # Another version's tag gets the document.
     other = client.get(DVT_PDF_URL, headers={"if-none-match": '"abc", W/"def"'})
-    assert other.status_code == 200 and other.content == bytes(published.pdf)
+    assert other.status_code == 200 and body(other) == bytes(published.pdf)
     assert client.get(DVT_PDF_URL, headers={"if-none-match": "*"}).status_code == 304
 
 
@@ -279,10 +301,10 @@ def test_a_pdf_serves_one_byte_range(client, published, header, status, part):
     if status == 416:
         assert response["Content-Range"] == f"bytes */{len(pdf)}"
     else:
-        assert response.content == pdf[part]
+        assert body(response) == pdf[part]
     if status == 206:
-        first = pdf.index(response.content)
-        last = first + len(response.content) - 1
+        first = pdf.index(body(response))
+        last = first + len(body(response)) - 1
         assert response["Content-Range"] == f"bytes {first}-{last}/{len(pdf)}"
 
 
@@ -293,8 +315,8 @@ def test_a_range_for_another_version_gets_the_whole_pdf(client, published):
     )
     other = client.get(DVT_PDF_URL, headers={"range": "bytes=0-4", "if-range": '"oud"'})
 
-    assert (same.status_code, same.content) == (206, pdf[:5])
-    assert (other.status_code, other.content) == (200, pdf)
+    assert (same.status_code, body(same)) == (206, pdf[:5])
+    assert (other.status_code, body(other)) == (200, pdf)
 
 
 def test_an_edition_that_does_not_exist_is_a_404(client, published, staff):
