@@ -35,6 +35,9 @@ if not SECRET_KEY:
 
 # The public address, for links in documents made without a request (the report PDFs).
 PORTAAL_URL = os.environ.get("PORTAAL_URL", "http://127.0.0.1:8000/")
+# Where an app server keeps its copies of published editions (rapportages/serving.py): a local
+# cache, named by checksum, that may be emptied at any time; empty means the system's temp folder.
+EDITIE_CACHE_DIR = os.environ.get("EDITIE_CACHE_DIR", "")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
