@@ -556,7 +556,16 @@ DEFINITIE_MAX_LENGTH = 2_000
 METING_TOELICHTING_MAX_LENGTH = 2_000
 
 
-class Indicator(models.Model):
+class IndicatorFigures:
+    """What an indicator's figures mean, for the model and for the plain rows a report reads
+    (`rapportages.content.IndicatorRow`)."""
+
+    @property
+    def has_target(self) -> bool:
+        return self.streefjaar is not None and self.streefwaarde is not None
+
+
+class Indicator(IndicatorFigures, models.Model):
     """A measured figure that shows whether care changed, for an agreement or a trajectory.
 
     It has a baseline and, usually, a target; its measurements (`Meting`) say where it stands.
@@ -678,10 +687,6 @@ class Indicator(models.Model):
         if self.eenheid != self.Eenheid.EURO and value < 0:
             return f"Een waarde in {self.get_eenheid_display()} kan niet negatief zijn."
         return ""
-
-    @property
-    def has_target(self) -> bool:
-        return self.streefjaar is not None and self.streefwaarde is not None
 
 
 # Measurements known at a date, newest first: the newest one of a period supersedes the

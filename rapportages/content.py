@@ -10,6 +10,7 @@ of 30,000 updates is built in a fraction of a second rather than seconds.
 import datetime
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cached_property
 from typing import NamedTuple
 
@@ -22,6 +23,7 @@ from afspraken.models import (
     NEWEST_FIRST,
     STATUS_CHOICES,
     Indicator,
+    IndicatorFigures,
     Verbeterafspraak,
     Voortgangsupdate,
     status_label,
@@ -42,7 +44,7 @@ class IndicatorResult:
     """The number of the agreement the indicator belongs to; None for the trajectory's own."""
 
     @property
-    def indicator(self) -> Indicator:
+    def indicator(self) -> "IndicatorRow":
         return self.beoordeling.indicator
 
     @property
@@ -123,6 +125,41 @@ def oordeel_rows(results: list[IndicatorResult]) -> list[tuple[str, str, int]]:
     roll-up of indicators per agreement or trajectory."""
     counts = samenvatting([result.beoordeling for result in results])
     return [(code, label, counts[code]) for code, label in Oordeel.choices if counts[code]]
+
+
+# The columns of an indicator that a report shows and judges it by.
+INDICATOR_COLUMNS = [
+    "pk",
+    "traject_id",
+    "verbeterafspraak_id",
+    "naam",
+    "definitie",
+    "eenheid",
+    "richting",
+    "basisjaar",
+    "basiswaarde",
+    "streefjaar",
+    "streefwaarde",
+    "bron",
+]
+
+
+@dataclass(slots=True)
+class IndicatorRow(IndicatorFigures):
+    """An indicator as a report reads it: thousands of them, so no model instance each."""
+
+    pk: int
+    traject_id: int
+    verbeterafspraak_id: int | None
+    naam: str
+    definitie: str
+    eenheid: str
+    richting: str
+    basisjaar: int
+    basiswaarde: Decimal
+    streefjaar: int | None
+    streefwaarde: Decimal | None
+    bron: str
 
 
 class PartijRow(NamedTuple):
@@ -356,9 +393,12 @@ def build_content(rapportage: Rapportage) -> ReportContent:
         ).first()
 
     # The indicators of all trajectories and their measurements at the peildatum: two queries.
-    indicatoren = Indicator.objects.filter(traject__in=traject_ids).order_by(
-        "verbeterafspraak__nummer", "volgorde", "naam"
-    )
+    indicatoren = [
+        IndicatorRow(*row)
+        for row in Indicator.objects.filter(traject__in=traject_ids)
+        .order_by("verbeterafspraak__nummer", "volgorde", "naam")
+        .values_list(*INDICATOR_COLUMNS)
+    ]
     nummers = {afspraak.pk: afspraak.nummer for afspraak in afspraken}
     indicator_results: dict[int, list[IndicatorResult]] = {}
     for beoordeling in beoordeel_alle(indicatoren, peildatum):
@@ -438,21 +478,23 @@ def _afspraken(rapportage: Rapportage, traject_ids: list[int]):
     betrokken: dict[int, list[PartijRow]] = {}
     through = Verbeterafspraak.betrokken_partijen.through.objects.filter(
         verbeterafspraak__traject__in=traject_ids
-    ).values_list("verbeterafspraak_id", "partij_id", "partij__naam", "partij__afkorting")
+    ).order_by("partij__afkorting")
+    through = through.values_list(
+        "verbeterafspraak_id", "partij_id", "partij__naam", "partij__afkorting"
+    )
     for afspraak_id, *partij in through:
         betrokken.setdefault(afspraak_id, []).append(PartijRow(*partij))
 
     afspraken, statuses = [], {}
+    n = len(columns)
     for row in rows:
-        values = dict(zip(columns, row, strict=False))
-        regiehouder_id, naam, afkorting, status, status_update_id, vorige = row[len(columns) :]
-        others = sorted(
-            (p for p in betrokken.get(values["pk"], []) if p.pk != regiehouder_id),
-            key=lambda partij: partij.afkorting,
-        )
-        regiehouder = PartijRow(regiehouder_id, naam, afkorting)
-        afspraken.append(AfspraakRow(**values, partijen=[regiehouder, *others]))
-        statuses[values["pk"]] = (status, status_update_id, vorige)
+        pk = row[0]
+        regiehouder_id, naam, afkorting, status, status_update_id, vorige = row[n:]
+        partijen = [PartijRow(regiehouder_id, naam, afkorting)]
+        partijen += [p for p in betrokken.get(pk, ()) if p.pk != regiehouder_id]
+        # Positional, in the order of `columns` and the fields of AfspraakRow.
+        afspraken.append(AfspraakRow(*row[:7], partijen, *row[7:n]))
+        statuses[pk] = (status, status_update_id, vorige)
     return afspraken, statuses
 
 

@@ -23,7 +23,7 @@ from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from afspraken.models import STATUS_LABELS
+from afspraken.models import STATUS_LABELS, Indicator
 
 from . import jinja
 from .content import ReportContent
@@ -87,6 +87,7 @@ def render_html(
         "peildatum": jinja.datum(rapportage.peildatum),
         "peildatum_kort": jinja.datum_kort(rapportage.peildatum),
         "status_labels": STATUS_LABELS,
+        "richting_labels": dict(Indicator.Richting.choices),
         # Unhashed paths: a stored edition must keep finding its stylesheet after a deploy.
         "static_prefix": static_prefix(),
     }
