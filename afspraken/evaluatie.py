@@ -112,13 +112,20 @@ def _oordeel(indicator: Indicator, reeks: list[tuple[int, Decimal]]) -> str:
     return Oordeel.OP_KOERS if way >= time else Oordeel.NIET_OP_KOERS
 
 
-def beoordeel_alle(indicatoren, on: datetime.date) -> list[Beoordeling]:
-    """Judge indicators at a date, with one query for all their measurements."""
+def beoordeel_alle(indicatoren, on: datetime.date, *, of=None) -> list[Beoordeling]:
+    """Judge indicators at a date, with one query for all their measurements.
+
+    `of`, a queryset of those same indicators, selects their measurements by a subquery
+    rather than by a list of thousands of ids.
+    """
     indicatoren = list(indicatoren)
+    if not indicatoren:
+        return []
     by_indicator: dict[int, list] = {indicator.pk: [] for indicator in indicatoren}
     # (jaar, waarde) per measurement: all that judging needs, and tens of thousands in a
     # report, so no model instance each.
-    metingen = Meting.objects.filter(indicator__in=by_indicator).as_of(on)
+    among = by_indicator if of is None else of.values("pk")
+    metingen = Meting.objects.filter(indicator__in=among).as_of(on)
     for indicator_id, jaar, waarde in metingen.values_list("indicator_id", "jaar", "waarde"):
         by_indicator[indicator_id].append((jaar, waarde))
     return [_beoordeel(indicator, by_indicator[indicator.pk]) for indicator in indicatoren]

@@ -28,6 +28,7 @@ from afspraken.models import (
     Voortgangsupdate,
     status_label,
 )
+from portal.core.memory import without_cyclic_gc
 from trajecten.models import Faseperiode, Thema, Traject
 
 from . import charts
@@ -356,6 +357,11 @@ def trajecten_covered_by(rapportage: Rapportage):
 
 def build_content(rapportage: Rapportage) -> ReportContent:
     """Everything the report shows, in 9 queries (10 for a trajectory report)."""
+    with without_cyclic_gc():
+        return _build_content(rapportage)
+
+
+def _build_content(rapportage: Rapportage) -> ReportContent:
     peildatum = rapportage.peildatum
     trajecten = list(trajecten_covered_by(rapportage).with_details().order_by("naam"))
     traject_ids = [t.pk for t in trajecten]
@@ -393,15 +399,16 @@ def build_content(rapportage: Rapportage) -> ReportContent:
         ).first()
 
     # The indicators of all trajectories and their measurements at the peildatum: two queries.
+    of_trajecten = Indicator.objects.filter(traject__in=traject_ids)
     indicatoren = [
         IndicatorRow(*row)
-        for row in Indicator.objects.filter(traject__in=traject_ids)
-        .order_by("verbeterafspraak__nummer", "volgorde", "naam")
-        .values_list(*INDICATOR_COLUMNS)
+        for row in of_trajecten.order_by(
+            "verbeterafspraak__nummer", "volgorde", "naam"
+        ).values_list(*INDICATOR_COLUMNS)
     ]
     nummers = {afspraak.pk: afspraak.nummer for afspraak in afspraken}
     indicator_results: dict[int, list[IndicatorResult]] = {}
-    for beoordeling in beoordeel_alle(indicatoren, peildatum):
+    for beoordeling in beoordeel_alle(indicatoren, peildatum, of=of_trajecten):
         indicator = beoordeling.indicator
         key = indicator.verbeterafspraak_id or -indicator.traject_id
         result = IndicatorResult(beoordeling, nummers.get(indicator.verbeterafspraak_id))

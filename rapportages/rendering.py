@@ -24,6 +24,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from afspraken.models import STATUS_LABELS, Indicator
+from portal.core.memory import without_cyclic_gc
 
 from . import jinja
 from .content import ReportContent
@@ -91,7 +92,8 @@ def render_html(
         # Unhashed paths: a stored edition must keep finding its stylesheet after a deploy.
         "static_prefix": static_prefix(),
     }
-    return engines["jinja2"].get_template(TEMPLATE).render(context)
+    with without_cyclic_gc():  # tens of thousands of strings, none in a cycle
+        return engines["jinja2"].get_template(TEMPLATE).render(context)
 
 
 def render_pdf(html: str, *, progress: Callable[..., None] | None = None) -> bytes:
