@@ -23,6 +23,7 @@ from rapportages.models import Rapportage
 from tests.adminforms import post_data
 from tests.factories import (
     EditieFactory,
+    IndicatorFactory,
     RapportageFactory,
     ThemaFactory,
     TrajectFactory,
@@ -60,20 +61,7 @@ def rows(afspraak, alice, niv, zn):
         alice=alice,
         nieuw=UserFactory(username="nieuw"),
         rapportage=rapportage,
-        indicator=Indicator.objects.create(
-            traject=dvt,
-            verbeterafspraak=afspraak,
-            naam="Verwijzingen zonder beslisregel",
-            definitie="Verwijzingen zonder beslisregel, als deel van alle verwijzingen.",
-            eenheid=Indicator.Eenheid.PERCENTAGE,
-            richting=Indicator.Richting.LAGER,
-            basisjaar=2020,
-            basiswaarde=41,
-            streefjaar=2024,
-            streefwaarde=20,
-            bron="Nivel",
-            leverancier=afspraak.regiehouder,
-        ),
+        indicator=IndicatorFactory(verbeterafspraak=afspraak),
     )
 
 

@@ -41,12 +41,13 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from afspraken.models import Indicator, Verbeterafspraak
+from afspraken.models import Verbeterafspraak
 from afspraken.services import meld_meting
 from portal.core.history import MAX_SEARCH_WORDS
 from rapportages.models import Opdracht, Rapportage
 from tests.factories import (
     EditieFactory,
+    IndicatorFactory,
     RapportageFactory,
     VerbeterafspraakFactory,
     VoortgangsupdateFactory,
@@ -100,18 +101,7 @@ def world(alice, staff, afspraak, dvt):
         rapportage=RapportageFactory(soort=Rapportage.Soort.EINDEVALUATIE, traject=dvt, jaar=2024),
         published_by=staff,
     )
-    indicator = Indicator.objects.create(
-        traject=dvt,
-        verbeterafspraak=afspraak,
-        naam="Verwijzingen zonder beslisregel",
-        definitie="Een deel van alle verwijzingen.",
-        eenheid=Indicator.Eenheid.PERCENTAGE,
-        richting=Indicator.Richting.LAGER,
-        basisjaar=2020,
-        basiswaarde=41,
-        bron="Nivel",
-        leverancier=afspraak.regiehouder,
-    )
+    indicator = IndicatorFactory(verbeterafspraak=afspraak, streefjaar=None, streefwaarde=None)
     meld_meting(
         indicator=indicator, user=staff, jaar=2021, waarde=39, peildatum=datetime.date(2022, 3, 1)
     )
