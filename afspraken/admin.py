@@ -266,7 +266,7 @@ class VerbeterafspraakAdmin(HistoryAdmin):
     inlines = [VoortgangsupdateInline, IndicatorInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_status_op()
+        return super().get_queryset(request).with_status()
 
     def get_inlines(self, request, obj):
         # Progress is reported on an agreement that exists: its trajectory and parties decide

@@ -184,7 +184,8 @@ class VerbeterafspraakQuerySet(models.QuerySet):
             return self.none()
         if is_redacteur(user):
             return self.all()
-        return self.involving(Partij.objects.for_user(user))
+        # The ids themselves rather than a subquery: the planner then knows how few rows match.
+        return self.involving(sorted(partij_ids_for(user)))
 
     def involving(self, partijen, *, rol: str = ""):
         """Agreements in which one of the parties is regiehouder or betrokken (or `rol` only).
@@ -223,9 +224,46 @@ class VerbeterafspraakQuerySet(models.QuerySet):
             }
         )
 
+    def with_status(self):
+        """The status today, with the same annotations as `with_status_op()`, read from the
+        stored newest update instead of worked out per agreement (the pages)."""
+        newest = Voortgangsupdate.objects.filter(pk=OuterRef("laatste_update_id")).order_by()
+        return self.annotate(
+            status_code=F("huidige_status"),
+            status_update_id=F("laatste_update_id"),
+            # A lookup by primary key per row shown, not a join the planner may make a scan of.
+            status_peildatum=Subquery(newest.values("peildatum")),
+        )
+
+    def refresh_laatste_update(self) -> int:
+        """Point each agreement at its newest update and take over its status, in one
+        statement; returns the number of agreements."""
+        newest = Voortgangsupdate.objects.filter(verbeterafspraak=OuterRef("pk")).newest_first()
+        return self.update(
+            laatste_update=Subquery(newest.values("pk")[:1]),
+            huidige_status=Coalesce(Subquery(newest.values("status")[:1]), Value(NO_STATUS)),
+        )
+
     def with_details(self):
         return self.select_related("traject", "thema", "regiehouder").prefetch_related(
             "betrokken_partijen"
+        )
+
+    def for_list(self):
+        """What a row of a list shows: the agreement's number, title and target year, its
+        trajectory, theme and parties by name, and its status today; no long texts."""
+        return (
+            self.with_status()
+            .select_related("traject", "thema", "regiehouder")
+            .only(
+                *["traject__naam", "thema__naam", "regiehouder__afkorting"],
+                *["nummer", "titel", "streefjaar", "huidige_status", "laatste_update"],
+            )
+            .prefetch_related(
+                models.Prefetch(
+                    "betrokken_partijen", queryset=Partij.objects.only("pk", "afkorting")
+                )
+            )
         )
 
     def with_timeline(self):
@@ -291,10 +329,32 @@ class Verbeterafspraak(models.Model):
     )
     created_at = models.DateTimeField("aangemaakt op", auto_now_add=True)
     updated_at = models.DateTimeField("gewijzigd op", auto_now=True)
+    # The newest update of the timeline and its status: the status today (an update is never
+    # dated in the future, edited or deleted). Written only by `Voortgangsupdate.save()`,
+    # through `refresh_laatste_update()`, so that the lists count and filter on a column instead
+    # of working the status out per agreement; the status at any other date comes from
+    # `with_status_op()`.
+    huidige_status = models.CharField(
+        "huidige status",
+        max_length=20,
+        choices=STATUS_CHOICES,
+        default=NO_STATUS,
+        editable=False,
+    )
+    laatste_update = models.ForeignKey(
+        "Voortgangsupdate",
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="laatste voortgangsupdate",
+        null=True,
+        blank=True,
+        editable=False,
+    )
 
     objects = VerbeterafspraakQuerySet.as_manager()
     history = HistoricalRecords(
         m2m_fields=[betrokken_partijen],
+        excluded_fields=["huidige_status", "laatste_update"],  # the timeline has its own
         verbose_name="wijziging in verbeterafspraak",
         verbose_name_plural="wijzigingen in verbeterafspraken",
     )
@@ -320,6 +380,10 @@ class Verbeterafspraak(models.Model):
         return f"{self.nummer}. {self.titel}"
 
     def save(self, *args, **kwargs):
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            # An editor's save never writes back the newest update it loaded: a party may have
+            # reported since.
+            kwargs["update_fields"] = EDITABLE_FIELDS
         bump_versie(self, kwargs)
         super().save(*args, **kwargs)
 
@@ -369,6 +433,15 @@ class Verbeterafspraak(models.Model):
         return next(
             (u for u in self.voortgangsupdates.all() if u.pk == self.status_update_id), None
         )
+
+
+# What a save of an existing agreement writes: every field but the newest update and its status,
+# which only `Voortgangsupdate.save()` moves.
+EDITABLE_FIELDS = frozenset(
+    field.name
+    for field in Verbeterafspraak._meta.concrete_fields
+    if not field.primary_key and field.name not in ("huidige_status", "laatste_update")
+)
 
 
 class VoortgangsupdateQuerySet(AppendOnlyQuerySet):
@@ -477,6 +550,9 @@ class Voortgangsupdate(AppendOnlyModel):
             self.tekst_html = render_markdown(self.tekst)
             self.toelichting_html = render_markdown(self.toelichting)
         super().save(*args, **kwargs)
+        # Worked out by the database rather than assumed newest, so that it holds whatever the
+        # order in which updates arrive.
+        Verbeterafspraak.objects.filter(pk=self.verbeterafspraak_id).refresh_laatste_update()
 
     def clean(self):
         """The rules for a new update, whoever adds it and however."""

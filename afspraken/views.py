@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from .cijfers import getal
@@ -29,7 +30,7 @@ def get_afspraak_for_user(user, pk: int, *, for_update: bool = False) -> Verbete
     afspraak = get_object_or_404(
         Verbeterafspraak.objects.for_user(user)
         .with_timeline()
-        .with_status_op()
+        .with_status()
         # Most agreements have no indicators; knowing that saves them the query for them.
         .annotate(
             has_indicatoren=Exists(Indicator.objects.filter(verbeterafspraak=OuterRef("pk")))
@@ -46,8 +47,7 @@ def get_afspraak_for_user(user, pk: int, *, for_update: bool = False) -> Verbete
 def afspraak_list(request):
     afspraken = (
         Verbeterafspraak.objects.for_user(request.user)
-        .with_status_op()
-        .with_details()
+        .for_list()
         .order_by("traject__naam", "nummer")
     )
     filterset = VerbeterafspraakFilter(request.GET, queryset=afspraken, request=request)
@@ -73,13 +73,19 @@ def afspraak_list(request):
 
 
 def _present_rows(page, user) -> None:
-    """What a row of the list shows beyond the agreement's own fields: its address, the user's
-    role, the status badge and the date of the status, each badge and date text made once per
-    page."""
+    """What a row of the list shows beyond the agreement's own fields: its address, its parties,
+    the user's role, the status badge and the date of the status, each badge and date text
+    made once per page."""
     own_partij_ids = partij_ids_for(user)
     url_of, badges, dates = detail_url_maker(), StatusBadges(), DateTexts()
     for afspraak in page:
+        regiehouder, *others = afspraak.partijen()
         afspraak.url = url_of(afspraak.pk)
+        afspraak.partijen_html = format_html(
+            '<strong>{}</strong> <span class="zacht">(regie)</span>{}',
+            regiehouder.afkorting,
+            format_html_join("", ", {}", ((partij.afkorting,) for partij in others)),
+        )
         afspraak.rol = afspraak.rol_for(own_partij_ids)
         afspraak.status_badge = badges[afspraak.status_code]
         afspraak.status_peildatum_tekst = dates[afspraak.status_peildatum]

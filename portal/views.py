@@ -3,7 +3,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
-from afspraken.models import Indicator, Partij, Verbeterafspraak, Voortgangsupdate
+from afspraken.models import Indicator, Partij, Verbeterafspraak
 from afspraken.views import (
     DateTexts,
     StatusBadges,
@@ -57,8 +57,13 @@ def _render_detail(request, slug, *, meting_form=None):
             "faseperiodes",
             Prefetch(
                 "verbeterafspraken",
-                queryset=Verbeterafspraak.objects.with_status_op()
-                .select_related("regiehouder")
+                queryset=Verbeterafspraak.objects.with_status()
+                .select_related("regiehouder", "laatste_update")
+                .only(
+                    *["traject", "thema", "nummer", "titel", "streefjaar"],
+                    "regiehouder__afkorting",
+                    "laatste_update__tekst_html",
+                )
                 .order_by("nummer"),
             ),
             "themas",
@@ -69,11 +74,6 @@ def _render_detail(request, slug, *, meting_form=None):
         slug=slug,
     )
     afspraken = traject.verbeterafspraken.all()
-    # Each agreement shows the update that sets its status, not its timeline: those updates
-    # only, with only what the page shows of them.
-    latest_updates = Voortgangsupdate.objects.only("peildatum", "tekst_html").in_bulk(
-        [afspraak.status_update_id for afspraak in afspraken if afspraak.status_update_id]
-    )
     visible_pks = set(
         Verbeterafspraak.objects.for_user(request.user)
         .filter(traject=traject)
@@ -84,14 +84,21 @@ def _render_detail(request, slug, *, meting_form=None):
     for afspraak in afspraken:
         afspraak.is_visible = afspraak.pk in visible_pks
         afspraak.url = url_of(afspraak.pk)
-        afspraak.latest_update = latest_updates.get(afspraak.status_update_id)
+        afspraak.latest_update = afspraak.laatste_update
         afspraak.status_badge = badges[afspraak.status_code]
         afspraak.status_peildatum_tekst = dates[afspraak.status_peildatum]
         by_thema.setdefault(afspraak.thema_id, []).append(afspraak)
     themas = [thema for thema in traject.themas.all() if by_thema[thema.pk]]
     for thema in themas:
         thema.afspraken = by_thema[thema.pk]
-    rapportages = Rapportage.objects.published().filter(traject=traject).order_by("-jaar")
+    rapportages = list(
+        Rapportage.objects.published()
+        .filter(traject=traject)
+        .only("soort", "traject", "jaar", "titel")
+        .order_by("-jaar")
+    )
+    for rapportage in rapportages:
+        rapportage.traject = traject  # for its address, without fetching the trajectory again
     return render(
         request,
         "trajecten/traject_detail.html",

@@ -24,7 +24,6 @@ one does not abort the transaction for the rest.
 import datetime
 import inspect
 import re
-import time
 import traceback
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, quote, urlencode
@@ -400,16 +399,14 @@ def test_an_admin_search_uses_only_its_first_words(client, staff, afspraak):
     url = "/admin/afspraken/verbeterafspraak/"
     search_fields = admin.site._registry[Verbeterafspraak].search_fields
 
-    started = time.perf_counter()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url, {"q": "voorkom " * MAX_SEARCH_WORDS + "nergens " * 990})
-    elapsed = time.perf_counter() - started
 
     assert response.status_code == 200
     assert list(response.context["cl"].result_list) == [afspraak]
     conditions = max(query["sql"].count(" LIKE ") for query in queries.captured_queries)
+    # It took 3.5 s on PostgreSQL; the number of conditions is what bounds the time.
     assert conditions == MAX_SEARCH_WORDS * len(search_fields)
-    assert elapsed < 2  # it took 3.5 s on PostgreSQL; the count of conditions is the real check
 
     response = client.get(url, {"q": "nergens " + "voorkom " * 999})
     assert list(response.context["cl"].result_list) == []

@@ -1,6 +1,8 @@
 import datetime
+import importlib
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
@@ -105,6 +107,66 @@ def test_correction_on_the_same_peildatum_wins_over_the_earlier_update(afspraak)
     assert annotated.status_update_id == correction.pk
 
 
+def status_today(afspraak):
+    """(code, update id, peildatum) from the stored newest update and worked out from the
+    timeline: the two must always agree."""
+    stored = Verbeterafspraak.objects.with_status().get(pk=afspraak.pk)
+    worked_out = Verbeterafspraak.objects.with_status_op().get(pk=afspraak.pk)
+    assert (stored.status_code, stored.status_update_id, stored.status_peildatum) == (
+        worked_out.status_code,
+        worked_out.status_update_id,
+        worked_out.status_peildatum,
+    )
+    return stored.status_code, stored.status_update_id
+
+
+def test_stored_status_follows_the_timeline_in_any_order_of_arrival(afspraak):
+    assert status_today(afspraak) == (NO_STATUS, None)
+    newest = VoortgangsupdateFactory(
+        verbeterafspraak=afspraak, peildatum=D(2023, 10, 1), status=Status.AFGEROND
+    )
+    assert status_today(afspraak) == (Status.AFGEROND, newest.pk)
+    # An older one entered afterwards (history typed in later) does not take its place.
+    VoortgangsupdateFactory(verbeterafspraak=afspraak, peildatum=D(2022, 10, 1), status="op_schema")
+    assert status_today(afspraak) == (Status.AFGEROND, newest.pk)
+    correction = VoortgangsupdateFactory(
+        verbeterafspraak=afspraak, peildatum=D(2023, 10, 1), status=Status.OP_SCHEMA
+    )
+    assert status_today(afspraak) == (Status.OP_SCHEMA, correction.pk)
+
+
+def test_saving_an_agreement_keeps_the_status_reported_since_it_was_loaded(afspraak):
+    stale = Verbeterafspraak.objects.get(pk=afspraak.pk)  # an editor opens the agreement
+    update = VoortgangsupdateFactory(verbeterafspraak=afspraak, status=Status.AFGEROND)
+    stale.titel = "Een betere titel"
+    stale.save()
+    stored = Verbeterafspraak.objects.get(pk=afspraak.pk)
+    assert (stored.titel, stored.huidige_status, stored.laatste_update_id) == (
+        "Een betere titel",
+        Status.AFGEROND,
+        update.pk,
+    )
+    assert stored.versie == afspraak.versie + 1
+
+
+def test_refresh_sets_the_status_of_agreements_whose_updates_came_in_bulk(afspraak, nhg):
+    other = VerbeterafspraakFactory(traject=afspraak.traject, thema=afspraak.thema, nummer=2)
+    Voortgangsupdate.objects.bulk_create(
+        [
+            Voortgangsupdate(
+                verbeterafspraak=afspraak, peildatum=D(2023, 1, 1), status="afgerond", tekst="x"
+            ),
+            Voortgangsupdate(
+                verbeterafspraak=afspraak, peildatum=D(2022, 1, 1), status="op_schema", tekst="y"
+            ),
+        ]
+    )
+    assert Verbeterafspraak.objects.get(pk=afspraak.pk).huidige_status == NO_STATUS  # not yet
+    assert Verbeterafspraak.objects.refresh_laatste_update() == 2
+    assert status_today(afspraak)[0] == Status.AFGEROND
+    assert status_today(other) == (NO_STATUS, None)
+
+
 @pytest.mark.parametrize(
     ("status", "toelichting", "verwachte_datum", "message"),
     [
@@ -172,3 +234,12 @@ def test_a_text_over_the_limit_is_refused_by_the_model(afspraak):
     assert excinfo.value.message_dict["tekst"] == [
         "Zorg dat deze waarde niet meer dan 20000 tekens bevat (het zijn er nu 20001)."
     ]
+
+
+def test_the_migration_sets_the_status_of_existing_agreements(afspraak):
+    migration = importlib.import_module("afspraken.migrations.0009_huidige_status")
+    update = VoortgangsupdateFactory(verbeterafspraak=afspraak, status=Status.AFGEROND)
+    # As the rows stood before the migration: no stored status yet.
+    Verbeterafspraak.objects.update(laatste_update=None, huidige_status=NO_STATUS)
+    migration.point_at_newest_update(django_apps, None)
+    assert status_today(afspraak) == (Status.AFGEROND, update.pk)

@@ -275,6 +275,8 @@ class Command(BaseCommand):
                     )
                 )
         Voortgangsupdate.objects.bulk_create(updates, batch_size=2000)
+        # bulk_create skips the pointer to each agreement's newest update too.
+        Verbeterafspraak.objects.refresh_laatste_update()
 
 
 @transaction.atomic
