@@ -21,3 +21,30 @@ def without_cyclic_gc():
     finally:
         if enabled:
             gc.enable()
+
+
+def freeze_after_warm_up(application, *, requests: int = 50):
+    """A WSGI application that, after its first `requests` requests, hands everything then
+    alive to the garbage collector's permanent generation (`gc.freeze()`).
+
+    A worker keeps some 130,000 objects for its whole life: Django's modules, models, URL
+    patterns and compiled templates, most of them made during the first requests. The cyclic
+    collector traverses all of them in each full collection, every few hundred requests, which
+    took 85-170 ms of a request that otherwise takes 30: the slowest percent of requests under
+    load. Frozen, they are no longer traversed. Garbage is collected once just before, so that
+    nothing unreachable is frozen with them; later requests are collected as usual.
+    """
+    served = 0
+
+    def wsgi(environ, start_response):
+        nonlocal served
+        try:
+            return application(environ, start_response)
+        finally:
+            if served < requests:
+                served += 1
+                if served == requests:
+                    gc.collect()
+                    gc.freeze()
+
+    return wsgi
