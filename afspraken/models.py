@@ -42,7 +42,8 @@ def partij_ids_for(user) -> set[int]:
     if not user.is_authenticated:
         return set()
     if not hasattr(user, "_partij_ids"):
-        user._partij_ids = set(Partij.objects.for_user(user).values_list("pk", flat=True))
+        memberships = Lidmaatschap.objects.filter(user=user).order_by()
+        user._partij_ids = set(memberships.values_list("partij_id", flat=True))
     return user._partij_ids
 
 
