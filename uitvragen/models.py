@@ -11,6 +11,7 @@ reminded on which day, so that a reminder goes out at most once a day per person
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Count, Q
@@ -98,6 +99,13 @@ class Uitvraag(models.Model):
 
     def get_absolute_url(self):
         return reverse("uitvragen:detail", kwargs={"pk": self.pk})
+
+    def clean(self):
+        # The constraint again, for a form without the peildatum (the admin shows it read-only,
+        # and Django then leaves out the constraints that name it).
+        super().clean()
+        if self.peildatum and self.deadline and self.deadline <= self.peildatum:
+            raise ValidationError({"deadline": "De deadline moet na de peildatum liggen."})
 
     @property
     def meetjaar(self) -> int:

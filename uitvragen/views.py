@@ -310,24 +310,31 @@ def uitvraag_detail(request, pk):
     """What came in, per item, to review; filtered by trajectory, party and state."""
     uitvraag = get_object_or_404(Uitvraag, pk=pk)
     filters = ItemFilter(request.GET or None, uitvraag=uitvraag)
+    counts = Werkitem.objects.filter(uitvraag=uitvraag).aggregate(**Werkitem.objects.tellingen())
     items = Werkitem.objects.filter(uitvraag=uitvraag)
+    known_count = counts["totaal"]
     if filters.is_valid():
         data = filters.cleaned_data
+        if data["traject"] or data["partij"]:
+            known_count = None
         if data["traject"]:
             items = items.filter(traject=data["traject"])
         if data["partij"]:
             items = items.filter(partij=data["partij"])
         if data["status"]:
             items = items.filter(status=data["status"])
-    else:
-        items = items.none()
-    page = Paginator(
+            known_count = None if known_count is None else counts[data["status"]]
+    elif request.GET:
+        items, known_count = items.none(), 0
+    paginator = Paginator(
         items.select_related("partij", "traject", "verbeterafspraak", "indicator").order_by(
             "traject__naam", "verbeterafspraak__nummer", "soort", "partij__afkorting", "pk"
         ),
         PER_PAGE,
-    ).get_page(request.GET.get("pagina"))
-    counts = Werkitem.objects.filter(uitvraag=uitvraag).aggregate(**Werkitem.objects.tellingen())
+    )
+    if known_count is not None:
+        paginator.count = known_count  # from the counts above: no COUNT query
+    page = paginator.get_page(request.GET.get("pagina"))
     return render(
         request,
         "uitvragen/uitvraag_detail.html",
