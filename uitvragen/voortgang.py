@@ -117,6 +117,7 @@ STYLE = Style(
 def chart_data_uri(rijen: list[Rij]) -> str:
     """A stacked bar per party: accepted, waiting for review, sent back, open; as a `data:`
     URL for an <img> (the page's CSP allows it), without pygal's script."""
+    rijen = rijen[::-1]  # pygal draws the first bar at the bottom; the table reads downwards
     chart = pygal.HorizontalStackedBar(
         width=640,
         height=max(160, 60 + 34 * len(rijen)),
