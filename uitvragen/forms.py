@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from afspraken.forms import MetingForm, VoortgangsupdateForm
+from portal.core.history import ModelMultipleChoiceField
 from trajecten.models import Traject
 
 from .models import OPMERKING_MAX_LENGTH, Uitvraag, Werkitem
@@ -16,7 +17,7 @@ class UitvraagForm(forms.ModelForm):
     """A new round. Without a choice of trajectories it covers those in the
     implementatiefase at its peildatum (`standaard_trajecten()`), which start ticked."""
 
-    trajecten = forms.ModelMultipleChoiceField(
+    trajecten = ModelMultipleChoiceField(
         queryset=Traject.objects.order_by("naam"),
         widget=forms.CheckboxSelectMultiple,
         required=False,
