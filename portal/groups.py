@@ -11,10 +11,10 @@ from django.db.models import Q
 
 REDACTIE_GROEP = "Redactie Zorginstituut"
 BEHEER_GROEP = "Beheer Zorginstituut"
-REDACTIE_APPS = ["trajecten", "afspraken", "rapportages"]
-# Never edited or deleted by anyone: a progress update (a correction is a new one) and a
-# published edition (a new edition is published instead).
-FINAL_MODELS = ["voortgangsupdate", "editie"]
+REDACTIE_APPS = ["trajecten", "afspraken", "uitvragen", "rapportages"]
+# Never edited or deleted by anyone: a progress update (a correction is a new one), a
+# published edition (a new edition is published instead) and a step in a round's review.
+FINAL_MODELS = ["voortgangsupdate", "editie", "beoordeling"]
 
 # The audit trail (django-simple-history's Historical* models): read by both roles, written
 # only by the models themselves.

@@ -63,8 +63,9 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "trajecten",
     "afspraken",
+    "uitvragen",
     "rapportages",
-    # The composed site, above the three apps: its admin extends theirs.
+    # The composed site, above the four apps: its admin extends theirs.
     "portal",
 ]
 
@@ -99,6 +100,13 @@ MIDDLEWARE = [
 # stopped worker's and tried again.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 TASK_LEASE_SECONDS = int(os.environ.get("TASK_LEASE_SECONDS", "60"))
+
+# Reporting rounds: `manage.py herinner_uitvragen` (daily, from cron) reminds the parties with
+# open items this many days before a round's deadline and after it.
+UITVRAAG_HERINNEREN_DAGEN_VOOR = [
+    int(day) for day in env_list("UITVRAAG_HERINNEREN_DAGEN_VOOR", "7,1")
+]
+UITVRAAG_HERINNEREN_DAGEN_NA = [int(day) for day in env_list("UITVRAAG_HERINNEREN_DAGEN_NA", "1,7")]
 
 # Form templates are looked up like any other, so templates/django/forms/ can adjust them.
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
@@ -154,7 +162,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "afspraken:list"
+# The open round first for a party with something to answer, else Mijn afspraken.
+LOGIN_REDIRECT_URL = "start"
 # No LOGOUT_REDIRECT_URL: the logout view shows registration/logged_out.html.
 PASSWORD_RESET_TIMEOUT = 24 * 60 * 60
 

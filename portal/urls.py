@@ -22,6 +22,8 @@ urlpatterns = [
     path("accounts/verificatie/herstelcodes/", mfa.recovery_codes, name="recovery_codes"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("trajecten/", include((trajecten_urls, "trajecten"))),
+    path("start/", views.start, name="start"),
     path("afspraken/", include("afspraken.urls")),
+    path("uitvragen/", include("uitvragen.urls")),
     path("rapportages/", include("rapportages.urls")),
 ]

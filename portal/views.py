@@ -3,7 +3,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
-from afspraken.models import Indicator, Partij, Verbeterafspraak
+from afspraken.models import Indicator, Partij, Verbeterafspraak, is_redacteur
 from afspraken.views import (
     DateTexts,
     StatusBadges,
@@ -14,6 +14,19 @@ from afspraken.views import (
 )
 from rapportages.models import Rapportage
 from trajecten.models import Traject
+from uitvragen.models import Werkitem
+
+
+@require_safe
+@login_required
+def start(request):
+    """Where a login leads: a party member with an item in an open round to the worklist,
+    everyone else to the agreements."""
+    if not is_redacteur(request.user) and (
+        Werkitem.objects.for_user(request.user).filter(uitvraag__status="open").exists()
+    ):
+        return redirect("uitvragen:werklijst")
+    return redirect("afspraken:list")
 
 
 @require_safe

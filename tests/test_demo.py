@@ -190,3 +190,20 @@ def test_demo_indicators_carry_their_figures_and_verdicts():
     mri = Meting.objects.filter(indicator__naam__startswith="MRI's van de knie", jaar=2020).get()
     assert mri.toelichting.startswith("Het jaar 2020 is door de coronapandemie")
     assert (mri.partij.afkorting, mri.auteur.username) == ("NHG", "nhg")
+
+
+def test_the_demo_has_an_open_round_and_a_closed_one():
+    from uitvragen.models import Uitvraag, Werkitem
+
+    load_demo(publish=False)
+    jaar = timezone.localdate().year
+    huidig = Uitvraag.objects.get(jaar=jaar)
+    assert huidig.is_open
+    statuses = list(huidig.werkitems.values_list("status", flat=True))
+    assert statuses.count(Werkitem.Status.GEACCEPTEERD) == 2
+    assert statuses.count(Werkitem.Status.TERUGGESTUURD) == 1
+    assert statuses.count(Werkitem.Status.INGEDIEND) == 1
+    assert statuses.count(Werkitem.Status.OPEN) > 10
+    vorig = Uitvraag.objects.get(jaar=jaar - 1)
+    assert not vorig.is_open
+    assert vorig.werkitems.filter(status=Werkitem.Status.GEACCEPTEERD).count() > 5

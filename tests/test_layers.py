@@ -2,6 +2,7 @@
 
     portal (the composed site: settings, urls, home, trajectory pages, demo, editors' group)
     rapportages
+    uitvragen (reporting rounds)
     afspraken
     trajecten
     portal.core (shared infrastructure: audit-trail admin, version check)
@@ -20,10 +21,18 @@ LAYERS = [
     ("portal.core", 0),
     ("trajecten", 1),
     ("afspraken", 2),
-    ("rapportages", 3),
-    ("portal", 4),
+    ("uitvragen", 3),
+    ("rapportages", 4),
+    ("portal", 5),
 ]
-LAYER_NAMES = {0: "portal.core", 1: "trajecten", 2: "afspraken", 3: "rapportages", 4: "portal"}
+LAYER_NAMES = {
+    0: "portal.core",
+    1: "trajecten",
+    2: "afspraken",
+    3: "uitvragen",
+    4: "rapportages",
+    5: "portal",
+}
 
 
 def layer_of(module: str) -> int | None:
@@ -69,7 +78,7 @@ def imported_modules(
 
 def violations(root: Path) -> list[str]:
     found = []
-    for package in ("portal", "trajecten", "afspraken", "rapportages"):
+    for package in ("portal", "trajecten", "afspraken", "uitvragen", "rapportages"):
         for path in sorted((root / package).rglob("*.py")):
             module = module_name(path, root)
             own = layer_of(module)
@@ -101,9 +110,10 @@ def test_no_import_climbs_a_layer():
 
 def test_the_guard_finds_an_import_that_climbs(tmp_path):
     """The check itself: a lower app importing a higher one, directly, relatively or late."""
-    for package in ("portal", "portal/core", "trajecten", "afspraken", "rapportages"):
+    for package in ("portal", "portal/core", "trajecten", "afspraken", "uitvragen", "rapportages"):
         (tmp_path / package).mkdir()
         (tmp_path / package / "__init__.py").write_text("")
+    (tmp_path / "uitvragen" / "models.py").write_text("from rapportages import models\n")
     (tmp_path / "rapportages" / "models.py").write_text("")
     (tmp_path / "afspraken" / "models.py").write_text("")
     (tmp_path / "portal" / "views.py").write_text("")
@@ -124,4 +134,6 @@ def test_the_guard_finds_an_import_that_climbs(tmp_path):
         "a layer above it",
         "portal/core/history.py:1: portal.core imports portal.views (portal), a layer above it",
         "trajecten/models.py:3: trajecten imports afspraken.models (afspraken), a layer above it",
+        "uitvragen/models.py:1: uitvragen imports rapportages.models (rapportages), a layer above "
+        "it",
     ]

@@ -52,6 +52,7 @@ from tests.factories import (
     VoortgangsupdateFactory,
     body,
 )
+from uitvragen.services import open_uitvraag
 
 pytestmark = pytest.mark.django_db
 
@@ -111,8 +112,18 @@ def world(alice, staff, afspraak, dvt):
         pdf=b"%PDF-1.7",
         verloopt_op=timezone.now() + datetime.timedelta(hours=1),
     )
+    uitvraag = open_uitvraag(
+        jaar=2022,
+        peildatum=datetime.date(2022, 10, 1),
+        deadline=datetime.date(2022, 11, 1),
+        user=staff,
+        notify=False,
+    )
     return {
         ("afspraken", "pk"): afspraak.pk,
+        # One value for a round's and a work item's pages: an item's, so its pages are tried
+        # with a row behind them (the round's pages have tests of their own).
+        ("uitvragen", "pk"): uitvraag.werkitems.order_by("pk").first().pk,
         ("rapportages", "pk"): concept.pk,
         ("rapportages", "opdracht"): opdracht.pk,
         ("rapportages", "slug"): dvt.slug,

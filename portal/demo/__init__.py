@@ -31,6 +31,9 @@ from portal.mfa import TOTP_DEVICE_NAME
 from rapportages.models import Rapportage
 from rapportages.services import publiceer_rapportage
 from trajecten.models import Faseperiode, Thema, Traject
+from uitvragen.models import Uitvraag, Werkitem
+
+from .uitvragen import load_uitvragen
 
 DATA_FILE = Path(__file__).with_name("verbetertrajecten.yaml")
 INDICATOREN_FILE = Path(__file__).with_name("indicatoren.yaml")
@@ -89,6 +92,7 @@ def load_demo(*, publish: bool = True) -> dict[str, int]:
         _load_traject(item, partijen, reporters)
     _load_indicatoren(partijen, reporters)
     _load_rapportages(publish=publish)
+    load_uitvragen(reporters)
     return {
         "trajecten": Traject.objects.count(),
         "partijen": Partij.objects.count(),
@@ -96,6 +100,8 @@ def load_demo(*, publish: bool = True) -> dict[str, int]:
         "voortgangsupdates": Voortgangsupdate.objects.count(),
         "indicatoren": Indicator.objects.count(),
         "rapportages": Rapportage.objects.count(),
+        "uitvragen": Uitvraag.objects.count(),
+        "werkitems": Werkitem.objects.count(),
     }
 
 

@@ -222,17 +222,17 @@ def test_after_the_second_factor_only_a_local_next_is_followed(client, staff):
     device = authenticator_app(staff)
     client.force_login(staff, verified=False)
     response = client.post(VERIFY_URL, {"code": code_for(device), "next": "https://evil.example/"})
-    assert response.url == reverse("afspraken:list")
+    assert response.url == reverse("start")
 
 
 def test_a_party_members_login_is_unchanged(client, alice, afspraak):
     response = client.post(reverse("login"), {"username": "alice", "password": PASSWORD})
-    assert response.url == reverse("afspraken:list")
+    assert response.url == reverse("start")
     assert client.get(reverse("afspraken:list")).status_code == 200
     assert client.get(afspraak.get_absolute_url()).status_code == 200
     # The second factor's pages send a party member on.
-    assert client.get(VERIFY_URL).url == reverse("afspraken:list")
-    assert client.get(SETUP_URL).url == reverse("afspraken:list")
+    assert client.get(VERIFY_URL).url == reverse("start")
+    assert client.get(SETUP_URL).url == reverse("start")
     assert not TOTPDevice.objects.exists()
     # And the admin stays closed to them as before.
     assert client.get(ADMIN_URL).url.startswith(reverse("admin:login"))

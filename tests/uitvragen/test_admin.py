@@ -1,0 +1,46 @@
+import pytest
+from django.urls import reverse
+
+from uitvragen.models import Uitvraag
+
+
+def test_staff_see_a_round_and_its_items_in_the_admin(client, uitvraag, staff):
+    client.force_login(staff)
+    response = client.get(reverse("admin:uitvragen_uitvraag_changelist"))
+    assert response.status_code == 200
+    response = client.get(reverse("admin:uitvragen_uitvraag_change", args=[uitvraag.pk]))
+    assert response.status_code == 200
+    assert response.context["inline_admin_formsets"][0].formset.queryset.count() == 3
+
+
+def test_opening_a_round_in_the_admin_goes_to_its_page(client, staff):
+    client.force_login(staff)
+    response = client.get(reverse("admin:uitvragen_uitvraag_add"))
+    assert response.url == reverse("uitvragen:create")
+
+
+def test_the_admin_changes_the_deadline_under_the_same_rules(client, uitvraag, staff):
+    client.force_login(staff)
+    url = reverse("admin:uitvragen_uitvraag_change", args=[uitvraag.pk])
+    data = {
+        "deadline": "2025-09-01",
+        "bericht": "Nieuw bericht",
+        "werkitems-TOTAL_FORMS": "0",
+        "werkitems-INITIAL_FORMS": "3",
+        "werkitems-MIN_NUM_FORMS": "0",
+        "werkitems-MAX_NUM_FORMS": "1000",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "De deadline moet na de peildatum liggen." in response.text
+    response = client.post(url, {**data, "deadline": "2025-12-01"})
+    assert response.status_code == 302
+    assert str(Uitvraag.objects.get().deadline) == "2025-12-01"
+
+
+@pytest.mark.parametrize("name", ["uitvraag", "herinnering"])
+def test_nothing_is_deleted_in_the_admin(client, uitvraag, staff, name):
+    client.force_login(staff)
+    response = client.get(reverse(f"admin:uitvragen_{name}_changelist"))
+    assert response.status_code == 200
+    assert "delete_selected" not in response.text

@@ -1,0 +1,64 @@
+"""Rounds in the admin: to look up and correct a round's deadline and message. A round is
+opened on its page (`/uitvragen/nieuw/`), through `open_uitvraag()`, which makes its work
+items and mails the parties; items change only by answering and reviewing, never here."""
+
+from django.contrib import admin
+from django.shortcuts import redirect
+
+from portal.core.history import BadInputMixin
+
+from .models import Herinnering, Uitvraag, Werkitem
+
+
+class WerkitemInline(admin.TabularInline):
+    model = Werkitem
+    fields = ["partij", "traject", "soort", "verbeterafspraak", "indicator", "status"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("partij", "traject", "verbeterafspraak", "indicator")
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Uitvraag)
+class UitvraagAdmin(BadInputMixin, admin.ModelAdmin):
+    list_display = ["jaar", "peildatum", "deadline", "status"]
+    list_filter = ["status"]
+    fields = ["jaar", "peildatum", "deadline", "bericht", "status", "trajecten", "geopend_door"]
+    readonly_fields = ["jaar", "peildatum", "status", "trajecten", "geopend_door"]
+    inlines = [WerkitemInline]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        # Opening a round is more than a row: it has a page of its own.
+        return redirect("uitvragen:create")
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Herinnering)
+class HerinneringAdmin(BadInputMixin, admin.ModelAdmin):
+    list_display = ["datum", "user", "uitvraag", "handmatig_door"]
+    list_filter = ["uitvraag"]
+    list_select_related = ["user", "uitvraag", "handmatig_door"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

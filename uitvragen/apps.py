@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class UitvragenConfig(AppConfig):
+    name = "uitvragen"
+    verbose_name = "Uitvragen"
