@@ -69,9 +69,11 @@ def eindevaluatie_pdf(request, slug, nummer=None):
 
 
 def _serve(request, *, jaar, slug, nummer, document):
-    editie = serving.find_editie(jaar=jaar, slug=slug, nummer=nummer, document=document)
-    if editie is not None:
-        return serving.serve(request, editie, document=document, numbered=nummer is not None)
+    response = serving.serve_published(
+        request, jaar=jaar, slug=slug, nummer=nummer, document=document
+    )
+    if response is not None:
+        return response
     if nummer is not None:
         raise Http404("Deze editie bestaat niet.")
     # Never published: a 404, but for the editors, who see the concept.
