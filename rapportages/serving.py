@@ -16,7 +16,8 @@ Which edition an address means costs one small query. For a numbered address eac
 process remembers the answer for NUMBERED_RECHECK_SECONDS: the edition cannot change, and an
 edition that was taken out of the database (by hand: the portal offers no way) is no longer
 served after that time. The latest-edition address asks the database every time, so a new
-edition shows at once. Nothing here touches the session.
+edition shows at once. Anonymous visitors get these answers early in the middleware
+(`rapportages.middleware.published_editions`); nothing here touches the session.
 """
 
 import io
@@ -120,7 +121,8 @@ def serve_published(
 ) -> HttpResponse | None:
     """The answer for a published edition's document at its address; None when there is none.
 
-    The one way an edition is served; the view answers None with a 404 or the concept.
+    The one way an edition is served: by the view, and for anonymous visitors earlier by
+    `rapportages.middleware.published_editions`, which leaves None to the view.
     """
     found = find_document(jaar=jaar, slug=slug, nummer=nummer, document=document)
     if found is None:

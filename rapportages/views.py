@@ -68,6 +68,17 @@ def eindevaluatie_pdf(request, slug, nummer=None):
     return rapportage_pdf(request, jaar=None, slug=slug, nummer=nummer)
 
 
+# The views of a published edition and the document each serves: what
+# `rapportages.middleware.published_editions` answers for anonymous visitors before the rest of
+# the middleware, found through the URLconf.
+EDITIE_VIEWS = {
+    rapportage_detail: "html",
+    rapportage_pdf: "pdf",
+    eindevaluatie_detail: "html",
+    eindevaluatie_pdf: "pdf",
+}
+
+
 def _serve(request, *, jaar, slug, nummer, document):
     response = serving.serve_published(
         request, jaar=jaar, slug=slug, nummer=nummer, document=document
