@@ -75,14 +75,14 @@ MIDDLEWARE = [
     # Headers for every page, early, so that the published editions below get them too.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    # Moves the idle timeout forward at most once a minute, instead of a write on every request.
-    "portal.core.sessions.refresh_idle_expiry",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # A published edition for an anonymous visitor, without the middleware below
     # (rapportages/serving.py).
     "rapportages.middleware.published_editions",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Moves the idle timeout forward at most once a minute, instead of a write on every request.
+    "portal.core.sessions.refresh_idle_expiry",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Marks request.user verified once they have passed a second factor.

@@ -13,7 +13,8 @@ def published_editions(get_response):
     or messages, so for a visitor without a session the middleware below this one would only
     cost time (most of a request's, for a document that is sent as a file). Placed after the
     middleware that puts headers on every answer (security, X-Frame-Options, CSP, language,
-    the host check), so the answer carries the same headers as through the view. The address is
+    the host check) and before the session, so the answer carries the same headers as through
+    the view (tests/rapportages/test_serving.py compares them) at little cost. The address is
     resolved through the URLconf and served by the function the view calls; an address without
     an edition, a logged-in user (who may need a second factor first) and everything else go on
     to the view as before.
