@@ -73,11 +73,17 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "portal.core.middleware.refuse_nul_bytes",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Headers for every page, early, so that the published editions below get them too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    # A published edition for an anonymous visitor, without the middleware below
+    # (rapportages/serving.py).
+    "rapportages.middleware.published_editions",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Moves the idle timeout forward at most once a minute, instead of a write on every request.
     "portal.core.sessions.refresh_idle_expiry",
-    "django.middleware.locale.LocaleMiddleware",
-    "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Marks request.user verified once they have passed a second factor.
@@ -87,8 +93,6 @@ MIDDLEWARE = [
     "portal.core.sessions.end_session_after_absolute_age",
     # Sends staff to the second factor until they have passed it.
     "portal.mfa.require_second_factor",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, so that a lock-out is decided after authentication has run.
     "axes.middleware.AxesMiddleware",

@@ -9,19 +9,30 @@ ranges, so that a reader can show page one of a large report before the rest has
 The database holds every edition and is the only source of truth. Each app server keeps a copy
 of the documents it served in a local cache folder (EDITIE_CACHE_DIR, outside the code): named
 by their SHA-256, so a copy is either the right bytes or absent, never stale, and any server may
-lose its folder at any time. A request then costs one small query for the edition's checksum,
-and the file is sent as a static file is, instead of 150 kB or megabytes coming out of the
-database as hex on every request. Nothing here touches the session.
+lose its folder at any time. The copy is sent as a static file is (the server's sendfile),
+instead of 150 kB or megabytes coming out of the database as hex on every request.
+
+Which edition an address means costs one small query. For a numbered address each worker
+process remembers the answer for NUMBERED_RECHECK_SECONDS: the edition cannot change, and an
+edition that was taken out of the database (by hand: the portal offers no way) is no longer
+served after that time. The latest-edition address asks the database every time, so a new
+edition shows at once. Anonymous visitors get these answers early in the middleware
+(`rapportages.middleware.published_editions`); nothing here touches the session.
 """
 
+import io
 import os
 import re
 import tempfile
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.utils.cache import get_conditional_response
+
+from trajecten.models import Traject
 
 from .models import Editie, Rapportage
 
@@ -31,6 +42,29 @@ CONTENT_TYPES = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
 # One range of bytes: `bytes=0-499`, `bytes=500-` or the last 500 bytes `bytes=-500`. Anything
 # else (several ranges, other units) is ignored and the whole document is served, as HTTP allows.
 SINGLE_RANGE = re.compile(r"bytes=(\d{0,18})-(\d{0,18})\Z")
+# How long a worker trusts what it found at a numbered address before asking the database again,
+# and how many addresses it remembers (an address is remembered only when it has an edition).
+NUMBERED_RECHECK_SECONDS = 60
+NUMBERED_REMEMBERED = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class EditieDocument:
+    """What serving one document of an edition needs to know, without its bytes."""
+
+    pk: int
+    nummer: int
+    checksum: str
+    filename: str  # of the PDF download, without extension
+
+
+# (jaar, slug, nummer, document) -> (EditieDocument, monotonic time until which it is trusted)
+_numbered: dict[tuple, tuple[EditieDocument, float]] = {}
+
+
+def forget_addresses() -> None:
+    """Forget what this process remembered of numbered addresses (tests start afresh)."""
+    _numbered.clear()
 
 
 def address_lookup(*, jaar: int | None, slug: str | None) -> dict:
@@ -50,54 +84,88 @@ def address_lookup(*, jaar: int | None, slug: str | None) -> dict:
     }
 
 
-def find_editie(*, jaar: int | None, slug: str | None, nummer: int | None, document: str):
-    """The numbered or else the latest edition at the address, without its documents."""
-    edities = (
-        Editie.objects.filter(**address_lookup(jaar=jaar, slug=slug))
-        .select_related("rapportage__traject")
-        .only(
-            "nummer",
-            f"{document}_sha256",
-            "rapportage__soort",
-            "rapportage__jaar",
-            "rapportage__traject__slug",
-        )
-    )
+def find_document(
+    *, jaar: int | None, slug: str | None, nummer: int | None, document: str
+) -> EditieDocument | None:
+    """The document of the numbered or else the latest edition at the address."""
+    key = (jaar, slug, nummer, document)
     if nummer is not None:
-        return edities.filter(nummer=nummer).first()
-    return edities.order_by("-nummer").first()
+        remembered = _numbered.get(key)
+        if remembered is not None and time.monotonic() < remembered[1]:
+            return remembered[0]
+    edities = Editie.objects.filter(**address_lookup(jaar=jaar, slug=slug))
+    if nummer is not None:
+        edities = edities.filter(nummer=nummer)
+    row = (
+        edities.order_by("-nummer")
+        .values_list("pk", "nummer", f"{document}_sha256", "rapportage__soort")
+        .first()
+    )
+    if row is None:
+        _numbered.pop(key, None)
+        return None
+    pk, found_nummer, checksum, soort = row
+    rapportage = Rapportage(soort=soort, jaar=jaar)
+    if slug is not None:
+        rapportage.traject = Traject(slug=slug)
+    found = EditieDocument(pk, found_nummer, checksum, rapportage.filename())
+    if nummer is not None:
+        if len(_numbered) >= NUMBERED_REMEMBERED:
+            _numbered.clear()
+        _numbered[key] = (found, time.monotonic() + NUMBERED_RECHECK_SECONDS)
+    return found
 
 
-def serve(request, editie: Editie, *, document: str, numbered: bool) -> HttpResponse:
-    checksum = getattr(editie, f"{document}_sha256")
-    etag = f'"{checksum}"'
+def serve_published(
+    request, *, jaar: int | None, slug: str | None, nummer: int | None, document: str
+) -> HttpResponse | None:
+    """The answer for a published edition's document at its address; None when there is none.
+
+    The one way an edition is served: by the view, and for anonymous visitors earlier by
+    `rapportages.middleware.published_editions`, which leaves None to the view.
+    """
+    found = find_document(jaar=jaar, slug=slug, nummer=nummer, document=document)
+    if found is None:
+        return None
+    numbered = nummer is not None
+    etag = f'"{found.checksum}"'
     cache_control = IMMUTABLE if numbered else LATEST
     not_modified = get_conditional_response(request, etag=etag)
     if not_modified is not None:  # 304, or 412 for a failed If-Match
         not_modified["ETag"] = etag
         not_modified["Cache-Control"] = cache_control
         return not_modified
-    content = cached_document(editie, document, checksum).read_bytes()
-    size = len(content)
+    copy = open_copy(found, document)
+    if copy is None:  # taken out of the database since this process looked
+        _numbered.pop((jaar, slug, nummer, document), None)
+        return None
+    size = copy.seek(0, os.SEEK_END)
+    copy.seek(0)
     wanted = _range(request, etag, size) if document == "pdf" else None
     if wanted is None:
-        response = HttpResponse(content, content_type=CONTENT_TYPES[document])
-    elif wanted == ():
-        response = HttpResponse(status=416, content_type=CONTENT_TYPES[document])
-        response["Content-Range"] = f"bytes */{size}"
+        # Sent by the WSGI server's file wrapper (sendfile), as whitenoise sends a static file.
+        response = FileResponse(copy, content_type=CONTENT_TYPES[document])
     else:
-        start, end = wanted
-        response = HttpResponse(
-            content[start : end + 1], status=206, content_type=CONTENT_TYPES[document]
-        )
-        response["Content-Range"] = f"bytes {start}-{end}/{size}"
+        with copy:
+            if wanted == ():
+                response = HttpResponse(status=416, content_type=CONTENT_TYPES[document])
+                response["Content-Range"] = f"bytes */{size}"
+            else:
+                start, end = wanted
+                copy.seek(start)
+                response = HttpResponse(
+                    copy.read(end + 1 - start), status=206, content_type=CONTENT_TYPES[document]
+                )
+                response["Content-Range"] = f"bytes {start}-{end}/{size}"
     response["ETag"] = etag
     response["Cache-Control"] = cache_control
     if document == "pdf":
-        rapportage = editie.rapportage
-        filename = rapportage.filename() + (f"-editie-{editie.nummer}" if numbered else "")
+        filename = found.filename + (f"-editie-{found.nummer}" if numbered else "")
         response["Content-Disposition"] = f'inline; filename="{filename}.pdf"'
         response["Accept-Ranges"] = "bytes"
+    else:
+        # FileResponse names the file after the copy; the HTML is a page, not a download.
+        response.headers.pop("Content-Disposition", None)
     return response
 
 
@@ -106,20 +174,25 @@ def cache_dir() -> Path:
     return Path(configured) if configured else Path(tempfile.gettempdir()) / "portal-edities"
 
 
-def cached_document(editie: Editie, document: str, checksum: str) -> Path:
-    """The local copy of the document, made from the database when this server has none.
+def open_copy(found: EditieDocument, document: str) -> io.BufferedReader | io.BytesIO | None:
+    """The local copy of the document, opened; made from the database when this server has
+    none; None when the edition is no longer in the database.
 
     The bytes are checked against the checksum taken when publishing before they are kept; a
     copy is written under another name and then renamed, so a reader never sees half a file.
     """
     folder = cache_dir()
-    path = folder / f"{checksum}.{document}"
-    if path.exists():
-        return path
-    content = Editie.objects.filter(pk=editie.pk).values_list(document, flat=True).get()
+    path = folder / f"{found.checksum}.{document}"
+    try:
+        return path.open("rb")
+    except FileNotFoundError:
+        pass
+    content = Editie.objects.filter(pk=found.pk).values_list(document, flat=True).first()
+    if content is None:
+        return None
     content = content.encode("utf-8") if document == "html" else bytes(content)
-    if Editie.checksum(content) != checksum:
-        raise ValueError(f"Editie {editie.pk}: de {document} klopt niet met de checksum.")
+    if Editie.checksum(content) != found.checksum:
+        raise ValueError(f"Editie {found.pk}: de {document} klopt niet met de checksum.")
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".deel-")
     try:
@@ -129,7 +202,7 @@ def cached_document(editie: Editie, document: str, checksum: str) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return path
+    return io.BytesIO(content)
 
 
 def _range(request, etag: str, size: int) -> tuple[int, int] | tuple[()] | None:

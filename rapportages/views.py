@@ -68,10 +68,23 @@ def eindevaluatie_pdf(request, slug, nummer=None):
     return rapportage_pdf(request, jaar=None, slug=slug, nummer=nummer)
 
 
+# The views of a published edition and the document each serves: what
+# `rapportages.middleware.published_editions` answers for anonymous visitors before the rest of
+# the middleware, found through the URLconf.
+EDITIE_VIEWS = {
+    rapportage_detail: "html",
+    rapportage_pdf: "pdf",
+    eindevaluatie_detail: "html",
+    eindevaluatie_pdf: "pdf",
+}
+
+
 def _serve(request, *, jaar, slug, nummer, document):
-    editie = serving.find_editie(jaar=jaar, slug=slug, nummer=nummer, document=document)
-    if editie is not None:
-        return serving.serve(request, editie, document=document, numbered=nummer is not None)
+    response = serving.serve_published(
+        request, jaar=jaar, slug=slug, nummer=nummer, document=document
+    )
+    if response is not None:
+        return response
     if nummer is not None:
         raise Http404("Deze editie bestaat niet.")
     # Never published: a 404, but for the editors, who see the concept.

@@ -16,6 +16,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 
 from afspraken.models import Partij
 from portal.groups import ensure_beheergroep, ensure_redactiegroep
+from rapportages import serving
 from trajecten.models import Faseperiode
 
 from .factories import (
@@ -31,6 +32,15 @@ from .mfa import authenticator_app
 
 
 class Client(django.test.Client):
+    def request(self, **request):
+        """A streamed answer (a published edition is sent as a file) is read at once, as a
+        browser would, so that its file is closed whether or not the test reads the body;
+        `body()` gives its bytes."""
+        response = super().request(**request)
+        if response.streaming and not response.is_async:
+            response.streaming_content = [b"".join(response.streaming_content)]
+        return response
+
     def force_login(self, user, backend=None, *, verified=True):
         """Log in without a password; staff also as if they had entered a code from their
         authenticator app (which they get if they had none), unless `verified=False`."""
@@ -39,6 +49,13 @@ class Client(django.test.Client):
             session = self.session
             session[DEVICE_ID_SESSION_KEY] = authenticator_app(user).persistent_id
             session.save()
+
+
+@pytest.fixture(autouse=True)
+def _forget_edition_addresses():
+    """Each test's database is new: what a worker remembered of numbered edition addresses in
+    an earlier test would be another database's edition."""
+    serving.forget_addresses()
 
 
 @pytest.fixture
