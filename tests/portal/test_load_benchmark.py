@@ -33,6 +33,13 @@ def test_it_refuses_to_measure_with_debug_on(db, settings):
         call_command("load_benchmark")
 
 
+@pytest.mark.parametrize("schalen", ["1,drie", "0,1", ""])
+def test_it_refuses_scales_that_are_not_whole_numbers_from_one(db, monkeypatch, schalen):
+    monkeypatch.setattr(connection, "vendor", "postgresql")  # as it must be, to get that far
+    with pytest.raises(CommandError, match="--schalen"):
+        call_command("load_benchmark", schalen=schalen)
+
+
 def test_percentiles_are_nearest_rank():
     result = Result([0.001 * n for n in range(100, 0, -1)], errors=2, duration=2.0)
     assert result.requests == 102

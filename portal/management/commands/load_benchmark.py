@@ -54,6 +54,7 @@ from trajecten.models import Traject
 
 HOST = "127.0.0.1"  # the only address this command listens on or connects to
 MEMBER = "benchmark-lid"
+BASE_TRAJECTEN = 100  # the data set at scale 1×: 100 trajectories, 3,000 agreements
 MEMBER_PARTIJ = "BP0"  # a party of the benchmark data: regiehouder or betrokken in ~420 agreements
 REQUEST_TIMEOUT = 30  # seconds; a request that takes longer counts as an error
 WARM_UP_SECONDS = 2  # per page and round, not counted: every worker loads its templates
@@ -78,6 +79,12 @@ class Command(BaseCommand):
             "--alleen-servertijd", action="store_true", help="zonder gunicorn en last"
         )
         parser.add_argument(
+            "--schalen",
+            default="1",
+            help="meet bij deze veelvouden van de testset (100 trajecten), oplopend, "
+            "bijvoorbeeld 1,3,10; de testset groeit in dezelfde database",
+        )
+        parser.add_argument(
             "--editie-kb",
             type=int,
             default=150,
@@ -98,7 +105,19 @@ class Command(BaseCommand):
                 "Deze database bevat echte trajecten. Draai de lastmeting op een lege "
                 "wegwerpdatabase."
             )
-        self._ensure_data()
+        try:
+            scales = sorted({int(scale) for scale in options["schalen"].split(",")})
+        except ValueError:
+            raise CommandError("Geef --schalen als gehele getallen, bijvoorbeeld 1,3,10.") from None
+        if not scales or scales[0] < 1:
+            raise CommandError("Geef --schalen als gehele getallen vanaf 1, bijvoorbeeld 1,3,10.")
+        for scale in scales:
+            if len(scales) > 1:
+                self.stdout.write(f"\n=== Schaal {scale}× ===")
+            self._ensure_data(scale * BASE_TRAJECTEN)
+            self._measure(options)
+
+    def _measure(self, options):
         password = secrets.token_urlsafe(16)
         member = self._ensure_member(password)
         traject = Traject.objects.order_by("slug").first()
@@ -120,11 +139,13 @@ class Command(BaseCommand):
                     member, pages, password, static_root, Path(tmp) / "gunicorn.log", options
                 )
 
-    def _ensure_data(self):
-        if not Traject.objects.exists():
+    def _ensure_data(self, traject_count):
+        """The report benchmark's data set, grown to `traject_count` trajectories."""
+        have = Traject.objects.count()
+        if have < traject_count:
             self.stdout.write("Benchmarkgegevens maken (rapportage_benchmark)…")
             started = time.perf_counter()
-            ReportBenchmark()._create_data_set(100, 30, 10)
+            ReportBenchmark()._create_data_set(traject_count - have, 30, 10, start=have)
             self.stdout.write(f"  gemaakt in {time.perf_counter() - started:.1f} s")
         self.stdout.write(
             f"{Traject.objects.count()} trajecten, {Verbeterafspraak.objects.count()} "
