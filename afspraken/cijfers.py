@@ -43,7 +43,7 @@ def getal(value: Decimal | int | None, *, grouping: bool = True) -> str:
     text = f"{Decimal(value).normalize():f}"
     sign, text = ("-", text[1:]) if text.startswith("-") else ("", text)
     whole, _, fraction = text.partition(".")
-    if grouping:
+    if grouping and len(whole) > 3:
         whole = f"{int(whole):,}".replace(",", ".")
     return f"{sign}{whole},{fraction}" if fraction else f"{sign}{whole}"
 
