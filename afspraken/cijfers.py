@@ -40,10 +40,16 @@ def getal(value: Decimal | int | None, *, grouping: bool = True) -> str:
     """
     if value is None:
         return ""
-    text = f"{Decimal(value).normalize():f}"
+    # Stored figures come as 52.3000; str() and stripping the zeros is a third of the work of
+    # normalize() and format(), which a value in exponent notation (5E+1) still needs.
+    text = str(value)
+    if "E" in text:
+        text = f"{Decimal(value).normalize():f}"
+    elif "." in text:
+        text = text.rstrip("0").rstrip(".")
     sign, text = ("-", text[1:]) if text.startswith("-") else ("", text)
     whole, _, fraction = text.partition(".")
-    if grouping:
+    if grouping and len(whole) > 3:
         whole = f"{int(whole):,}".replace(",", ".")
     return f"{sign}{whole},{fraction}" if fraction else f"{sign}{whole}"
 

@@ -357,7 +357,7 @@ def trajecten_covered_by(rapportage: Rapportage):
 
 def build_content(rapportage: Rapportage) -> ReportContent:
     """Everything the report shows, in 9 queries (10 for a trajectory report)."""
-    with without_cyclic_gc():
+    with without_cyclic_gc(kept=True):
         return _build_content(rapportage)
 
 

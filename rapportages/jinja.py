@@ -6,6 +6,7 @@ few that template needs, written for Dutch and without a locale lookup per call.
 """
 
 import datetime
+from functools import lru_cache
 
 from django.utils import timezone
 from django.utils.html import linebreaks as django_linebreaks
@@ -63,10 +64,19 @@ def truncate_html(value: str, words: int) -> Markup:
     return Markup(Truncator(value).words(words, html=True))
 
 
+@lru_cache(maxsize=1024)
+def abbr(partij) -> Markup:
+    """A party as its abbreviation with its name as title, escaped. A report names the same
+    few dozen parties thousands of times, so each is written once; the key is the whole row
+    (pk, naam, afkorting), so a renamed party is written anew."""
+    return Markup('<abbr title="{}">{}</abbr>').format(partij.naam, partij.afkorting)
+
+
 def environment(**options) -> Environment:
     options["undefined"] = StrictUndefined  # a misspelt name fails the tests, not the reader
     env = Environment(**options)
     env.filters.update(
+        abbr=abbr,
         datum=datum,
         datum_kort=datum_kort,
         isodatetime=isodatetime,

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from afspraken.bulk import parse_decimal
-from afspraken.cijfers import lees_getal
+from afspraken.cijfers import getal, lees_getal
 from afspraken.evaluatie import Oordeel, beoordeel, beoordeel_alle, samenvatting
 from afspraken.forms import DutchDecimalField
 from afspraken.models import Indicator, Meting
@@ -254,6 +254,24 @@ def test_a_figure_is_read_alike_in_the_form_the_admin_and_an_upload(typed, read)
     assert lees_getal(typed) == read
     assert DutchDecimalField(max_digits=14, decimal_places=4).clean(typed) == read
     assert parse_decimal(typed) == read
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        (Decimal("61.5000"), "61,5"),  # as stored: four decimals
+        (Decimal("27000.0000"), "27.000"),
+        (Decimal("-1250.7500"), "-1.250,75"),
+        (Decimal("100"), "100"),
+        (Decimal("0.0000"), "0"),
+        (Decimal("5E+1"), "50"),
+        (Decimal("1E-7"), "0,0000001"),
+        (1200, "1.200"),
+    ],
+)
+def test_a_figure_is_written_in_dutch_notation(value, written):
+    assert getal(value) == written
+    assert getal(value, grouping=False) == written.replace(".", "")
 
 
 @pytest.mark.parametrize("typed", ["veel", "1,2,3", "NaN", "Infinity", "1" * 41, ""])

@@ -7,6 +7,8 @@ from rapportages.content import build_content
 from rapportages.rendering import render_html
 from tests.factories import (
     FaseperiodeFactory,
+    IndicatorFactory,
+    PartijFactory,
     RapportageFactory,
     ThemaFactory,
     TrajectFactory,
@@ -125,6 +127,42 @@ def test_party_text_is_sanitised_markdown(rapportage, afspraak):
     assert "<img" not in html
     assert "<script" not in html
     assert "Regel <strong>een</strong><br>" in html
+
+
+@pytest.mark.parametrize("soort", ["traject", "implementatie"])
+def test_every_text_people_typed_is_escaped(soort, rapportage, implementatierapportage, dvt):
+    """The loops over agreements, updates and indicators escape explicitly (no autoescape
+    there), so each text they show gets markup here."""
+    dvt.naam = "<i>traject</i>"
+    dvt.save()
+    regiehouder = PartijFactory(afkorting="<i>R</i>", naam="<i>regiehouder</i>")
+    betrokken = PartijFactory(afkorting="<i>B</i>", naam="<i>betrokken</i>")
+    afspraak = VerbeterafspraakFactory(
+        traject=dvt,
+        thema=ThemaFactory(traject=dvt, naam="<i>thema</i>"),
+        titel="<i>titel</i>",
+        streefwaarde="<i>streefwaarde</i>",
+        regiehouder=regiehouder,
+        betrokken_partijen=[betrokken],
+    )
+    VoortgangsupdateFactory(
+        verbeterafspraak=afspraak,
+        peildatum=datetime.date(2022, 10, 1),
+        status=Status.VERTRAAGD,
+        partij=regiehouder,
+        toelichting="Later.",
+        verwachte_datum=datetime.date(2023, 6, 1),
+    )
+    IndicatorFactory(verbeterafspraak=afspraak, naam="<i>indicator</i>")
+    report = rapportage if soort == "traject" else implementatierapportage
+
+    html = render_html(build_content(report))
+
+    assert "<i>" not in html
+    for text in ["traject", "R", "regiehouder", "B", "betrokken", "thema", "titel"]:
+        assert f"&lt;i&gt;{text}&lt;/i&gt;" in html
+    assert "streefwaarde: &lt;i&gt;streefwaarde&lt;/i&gt;" in html
+    assert "&lt;i&gt;indicator&lt;/i&gt;" in html
 
 
 def test_status_counts_add_up(rapportage, afspraken, dvt, diagnostiek):
