@@ -27,7 +27,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from afspraken.models import STATUS_LABELS, Indicator
-from portal.core.memory import without_cyclic_gc
+from portal.core.memory import collecting_new_only, without_cyclic_gc
 
 from . import jinja, pdf_join
 from .content import ReportContent
@@ -183,7 +183,8 @@ def render_pdf_in_parts(
                 font_config=font_config, stylesheets=[part_css], pdf_variant=PDF_VARIANT
             )
 
-    with tempfile.TemporaryDirectory(prefix="rapportage-pdf-") as folder:
+    # The content outlives every part: the collections that free the parts skip it.
+    with tempfile.TemporaryDirectory(prefix="rapportage-pdf-") as folder, collecting_new_only():
         folder = Path(folder)
         front = lay_out(0, deel="voorwerk", paginanummers=dict.fromkeys(targets, 0))
         front_pages = len(front.pages)
