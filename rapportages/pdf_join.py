@@ -12,8 +12,8 @@ PDF and lets it go; `join()` makes them one document, as WeasyPrint would have w
 - the bookmarks of every part, in order, in one outline;
 - one name tree of link destinations: a link in one part to a chapter in another (the contents,
   the overview table) keeps its target's name, and that name now leads to the chapter. The
-  front matter carries stand-ins of those names (`paginanummers` in the template), which the
-  real ones replace;
+  part with the link carries a stand-in of that name (`paginanummers` in the template), which
+  the real one replaces: a stand-in always comes before its target, so the last one counts;
 - the running footer, "pagina n van N", which no part can write because N is known only at the
   end: every part is laid out without it, and it is drawn onto each page from a footer document
   of N pages that WeasyPrint lays out with the same `@page` rules, marked as an artifact, which
@@ -43,7 +43,7 @@ def join(parts: Sequence[Path], *, footer: Path) -> bytes:
         nums = tree.ParentTree.Nums
         next_key = _next_key(nums)
         outline = target.Root.get("/Outlines")
-        destinations = {}
+        destinations = dict(_destinations(target))
         for index, path in enumerate(parts[1:], start=1):
             part = stack.enter_context(pikepdf.open(path))
             first = len(target.pages)
@@ -57,11 +57,8 @@ def join(parts: Sequence[Path], *, footer: Path) -> bytes:
             next_key = _add_structure(target, part, children, document, nums, next_key, pages)
             outline = _add_outline(target, part, outline)
             for name, destination in _destinations(part):
-                if name not in destinations:  # the first of a name counts, as in WeasyPrint
-                    page = pages[page_of[destination[0].objgen]]
-                    destinations[name] = Array([page, *list(destination)[1:]])
-        for name, destination in _destinations(target):
-            destinations.setdefault(name, destination)  # stand-ins only where nothing came
+                page = pages[page_of[destination[0].objgen]]
+                destinations[name] = Array([page, *list(destination)[1:]])
         tree.ParentTreeNextKey = next_key
         _set_destinations(target, destinations)
         footer_pdf = stack.enter_context(pikepdf.open(footer))

@@ -156,16 +156,20 @@ def render_pdf_in_parts(
     """The PDF of an implementation-wide report laid out a part at a time: the document that
     `render_pdf(render_html(...))` gives, in the memory of its largest part and the join.
 
-    The parts are the front matter (cover, contents, introduction, overview) and each chapter,
-    the last with the closing section; each begins on a new page in the whole document too.
-    The contents need the page of every chapter, and the length of the front matter moves
-    them all: so the front matter is laid out with stand-in numbers to learn its length, then
-    the chapters, each written to a PDF of its own and let go, then the front matter once more
-    with the real numbers (and again should its length have changed). `pdf_join.join` makes
-    them one document. `progress` hears the pages of the whole document as they are laid out.
+    The parts are the cover with the contents, the introduction with the overview, and each
+    chapter, the last with the closing section; each begins on a new page in the whole document
+    too. The contents need the page of every section after them, and their own length moves
+    them all: so they are laid out with stand-in numbers to learn their length, then the other
+    parts, each written to a PDF of its own and let go, then the contents once more with the
+    real numbers (and again should their length have changed). The overview, with a row per
+    indicator, is the longest part and the slowest to lay out by far (a table of a hundred
+    pages), so it is a part of its own, laid out once. `pdf_join.join` makes them one
+    document. `progress` hears the pages of the whole document as they are laid out.
     """
     progress = progress or _no_progress
-    targets = [f"{chapter.anchor}traject" for chapter in content.chapters] + ["vervolg"]
+    chapters = [f"{chapter.anchor}traject" for chapter in content.chapters]
+    targets = ["inleiding", "overzicht", *chapters, "vervolg"]
+    stand_ins = dict.fromkeys(chapters, 0)  # for the links of the overview to the chapters
     font_config = FontConfiguration()
     part_css = CSS(string=_part_css(content.rapportage.titel))
 
@@ -186,16 +190,17 @@ def render_pdf_in_parts(
     # The content outlives every part: the collections that free the parts skip it.
     with tempfile.TemporaryDirectory(prefix="rapportage-pdf-") as folder, collecting_new_only():
         folder = Path(folder)
-        front = lay_out(0, deel="voorwerk", paginanummers=dict.fromkeys(targets, 0))
+        front = lay_out(0, deel="inhoud", paginanummers=dict.fromkeys(targets, 0))
         front_pages = len(front.pages)
         del front
         parts, body_pages, found = [], 0, {}
-        for index in range(len(content.chapters)):
-            document = lay_out(front_pages + body_pages, deel=index)
+        for index, deel in enumerate(["inleiding", *range(len(content.chapters))], start=1):
+            own = stand_ins if deel == "inleiding" else {}
+            document = lay_out(front_pages + body_pages, deel=deel, paginanummers=own)
             for number, page in enumerate(document.pages, start=body_pages + 1):
-                for name in page.anchors.keys() & set(targets):
+                for name in page.anchors.keys() & set(targets) - own.keys():
                     found.setdefault(name, number)
-            parts.append(folder / f"deel-{index + 1}.pdf")
+            parts.append(folder / f"deel-{index}.pdf")
             document.write_pdf(parts[-1], pdf_variant=PDF_VARIANT)
             body_pages += len(document.pages)
             del document
@@ -203,12 +208,12 @@ def render_pdf_in_parts(
         for _ in range(3):
             progress(fase="pdf", paginas=front_pages + body_pages)
             numbers = {name: front_pages + number for name, number in found.items()}
-            front = lay_out(None, deel="voorwerk", paginanummers=numbers)
+            front = lay_out(None, deel="inhoud", paginanummers=numbers)
             if len(front.pages) == front_pages:
                 break
             front_pages = len(front.pages)
         else:
-            raise RuntimeError("De lengte van het voorwerk verandert met de paginanummers.")
+            raise RuntimeError("De lengte van de inhoudsopgave verandert met de paginanummers.")
         parts.insert(0, folder / "deel-0.pdf")
         front.write_pdf(parts[0], pdf_variant=PDF_VARIANT)
         del front
