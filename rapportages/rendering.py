@@ -5,12 +5,15 @@ WeasyPrint fetches nothing from the network: its URL fetcher serves our own stat
 server fetch anything.
 """
 
+import gc
 import logging
 import mimetypes
 import posixpath
+import tempfile
 import threading
 from collections.abc import Callable
 from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pydyf
@@ -19,14 +22,14 @@ from django.contrib.staticfiles import finders
 from django.template import engines
 from django.urls import reverse
 from markupsafe import Markup
-from weasyprint import HTML
+from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from afspraken.models import STATUS_LABELS, Indicator
-from portal.core.memory import without_cyclic_gc
+from portal.core.memory import collecting_new_only, without_cyclic_gc
 
-from . import jinja
+from . import jinja, pdf_join
 from .content import ReportContent
 from .models import Editie
 
@@ -70,12 +73,16 @@ def render_html(
     editie: Editie | None = None,
     published: bool = False,
     panel: str = "",
+    deel: str | int | None = None,
+    paginanummers: dict[str, int | str] | None = None,
 ) -> str:
     """The report as a complete HTML document.
 
     `published` renders the published form (with `editie` on the cover); otherwise it is a
     concept and says so. Nothing depends on who asks, so the result can be stored as is;
     `panel` is HTML put above a concept in the browser (the editors' publishing panel).
+    `deel` and `paginanummers` render one part of a report laid out in parts
+    (`render_pdf_in_parts`).
     """
     rapportage = content.rapportage
     context = {
@@ -91,6 +98,8 @@ def render_html(
         "richting_labels": dict(Indicator.Richting.choices),
         # Unhashed paths: a stored edition must keep finding its stylesheet after a deploy.
         "static_prefix": static_prefix(),
+        "deel": deel,
+        "paginanummers": paginanummers or {},
     }
     with without_cyclic_gc():  # tens of thousands of strings, none in a cycle
         return engines["jinja2"].get_template(TEMPLATE).render(context)
@@ -116,6 +125,144 @@ def render_pdf(html: str, *, progress: Callable[..., None] | None = None) -> byt
     # The laid-out pages take far more memory than the PDF: let them go before anything else.
     del document, source
     return pdf
+
+
+PARTS_FROM = 10
+"""An implementation-wide report of this many trajectories or more is laid out in parts."""
+
+
+def render_report_pdf(
+    content: ReportContent,
+    *,
+    html: str,
+    editie: Editie | None = None,
+    published: bool = False,
+    progress: Callable[..., None] | None = None,
+) -> bytes:
+    """The report's PDF: `html` (its `render_html`) in one go, or a large implementation-wide
+    report in parts (`render_pdf_in_parts`), which looks the same and takes far less memory."""
+    if content.rapportage.is_implementatiebreed and len(content.chapters) >= PARTS_FROM:
+        return render_pdf_in_parts(content, editie=editie, published=published, progress=progress)
+    return render_pdf(html, progress=progress)
+
+
+def render_pdf_in_parts(
+    content: ReportContent,
+    *,
+    editie: Editie | None = None,
+    published: bool = False,
+    progress: Callable[..., None] | None = None,
+) -> bytes:
+    """The PDF of an implementation-wide report laid out a part at a time: the document that
+    `render_pdf(render_html(...))` gives, in the memory of its largest part and the join.
+
+    The parts are the cover with the contents, the introduction with the overview, and each
+    chapter, the last with the closing section; each begins on a new page in the whole document
+    too. The contents need the page of every section after them, and their own length moves
+    them all: so they are laid out with stand-in numbers to learn their length, then the other
+    parts, each written to a PDF of its own and let go, then the contents once more with the
+    real numbers (and again should their length have changed). The overview, with a row per
+    indicator, is the longest part and the slowest to lay out by far (a table of a hundred
+    pages), so it is a part of its own, laid out once. `pdf_join.join` makes them one
+    document. `progress` hears the pages of the whole document as they are laid out.
+    """
+    progress = progress or _no_progress
+    chapters = [f"{chapter.anchor}traject" for chapter in content.chapters]
+    targets = ["inleiding", "overzicht", *chapters, "vervolg"]
+    stand_ins = dict.fromkeys(chapters, 0)  # for the links of the overview to the chapters
+    font_config = FontConfiguration()
+    part_css = CSS(string=_part_css(content.rapportage.titel))
+
+    def lay_out(first_page: int | None, **part):
+        html = render_html(content, editie=editie, published=published, **part)
+        source = HTML(string=html, base_url=portal_url(), url_fetcher=StaticURLFetcher())
+        callback = None
+        if first_page is not None:
+
+            def callback(**values):
+                progress(**{**values, "pagina": first_page + values["pagina"]})
+
+        with _weasyprint_progress(callback):
+            return source.render(
+                font_config=font_config, stylesheets=[part_css], pdf_variant=PDF_VARIANT
+            )
+
+    # The content outlives every part: the collections that free the parts skip it.
+    with tempfile.TemporaryDirectory(prefix="rapportage-pdf-") as folder, collecting_new_only():
+        folder = Path(folder)
+        front = lay_out(0, deel="inhoud", paginanummers=dict.fromkeys(targets, 0))
+        front_pages = len(front.pages)
+        del front
+        parts, body_pages, found = [], 0, {}
+        for index, deel in enumerate(["inleiding", *range(len(content.chapters))], start=1):
+            own = stand_ins if deel == "inleiding" else {}
+            document = lay_out(front_pages + body_pages, deel=deel, paginanummers=own)
+            for number, page in enumerate(document.pages, start=body_pages + 1):
+                for name in page.anchors.keys() & set(targets) - own.keys():
+                    found.setdefault(name, number)
+            parts.append(folder / f"deel-{index}.pdf")
+            document.write_pdf(parts[-1], pdf_variant=PDF_VARIANT)
+            body_pages += len(document.pages)
+            del document
+            gc.collect()  # a laid-out part is full of cycles: free it before the next
+        for _ in range(3):
+            progress(fase="pdf", paginas=front_pages + body_pages)
+            numbers = {name: front_pages + number for name, number in found.items()}
+            front = lay_out(None, deel="inhoud", paginanummers=numbers)
+            if len(front.pages) == front_pages:
+                break
+            front_pages = len(front.pages)
+        else:
+            raise RuntimeError("De lengte van de inhoudsopgave verandert met de paginanummers.")
+        parts.insert(0, folder / "deel-0.pdf")
+        front.write_pdf(parts[0], pdf_variant=PDF_VARIANT)
+        del front
+        footer = folder / "paginavoet.pdf"
+        _footer_document(front_pages + body_pages, font_config).write_pdf(footer)
+        gc.collect()
+        return pdf_join.join(parts, footer=footer)
+
+
+def _no_progress(**values) -> None:
+    pass
+
+
+def _part_css(titel: str) -> str:
+    """What a part of a report laid out in parts changes: no page footer (`_footer_document`
+    draws it), and the document title in the header without the cover that sets it."""
+    titel = " ".join(titel.split()).replace("\\", "\\\\").replace('"', '\\"')
+    return f"""
+        @page {{
+          @bottom-left {{ content: none !important; }}
+          @bottom-right {{ content: none !important; }}
+        }}
+        .document {{ string-set: documenttitel "{titel}" !important; }}
+    """
+
+
+FOOTER_CSS = """
+    html, body { background: none !important; }
+    .pagina:first-child { page: omslag !important; }
+    .pagina + .pagina { break-before: page !important; }
+    @page {
+      @top-left { content: none !important; }
+      @top-right { content: none !important; }
+    }
+"""
+
+
+def _footer_document(pages: int, font_config: FontConfiguration):
+    """`pages` pages with nothing but the report's page footers, by its own `@page` rules: the
+    first is the cover, without one."""
+    prefix = static_prefix()
+    html = (
+        '<!DOCTYPE html><html lang="nl"><head>'
+        f'<link rel="stylesheet" href="{prefix}css/rapportage.css">'
+        f'<link rel="stylesheet" href="{prefix}css/rapportage-pdf.css" media="print">'
+        "</head><body>" + '<div class="pagina"></div>' * pages + "</body></html>"
+    )
+    source = HTML(string=html, base_url=portal_url(), url_fetcher=StaticURLFetcher())
+    return source.render(font_config=font_config, stylesheets=[CSS(string=FOOTER_CSS)])
 
 
 _progress = threading.local()

@@ -9,7 +9,7 @@ from trajecten.models import Traject
 
 from .content import build_content, trajecten_covered_by
 from .models import Editie, Opdracht, Rapportage
-from .rendering import render_html, render_pdf
+from .rendering import render_html, render_report_pdf
 
 
 class PublicatieFout(Exception):
@@ -82,8 +82,11 @@ def publiceer_rapportage(
         published_at=published_at,
         published_by=user,
     )
-    editie.html = render_html(build_content(rapportage), editie=editie, published=True)
-    editie.pdf = render_pdf(editie.html, progress=progress)
+    content = build_content(rapportage)
+    editie.html = render_html(content, editie=editie, published=True)
+    editie.pdf = render_report_pdf(
+        content, html=editie.html, editie=editie, published=True, progress=progress
+    )
     progress(fase=Opdracht.Fase.OPSLAAN)
     editie.html_sha256 = Editie.checksum(editie.html)
     editie.pdf_sha256 = Editie.checksum(editie.pdf)

@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from .content import build_content
 from .models import Opdracht, Rapportage
-from .rendering import render_html, render_pdf
+from .rendering import render_html, render_report_pdf
 from .services import PublicatieFout, publiceer_rapportage
 
 logger = logging.getLogger(__name__)
@@ -116,8 +116,8 @@ def voer_opdracht_uit(opdracht_id: int, poging: int) -> str:
 
 
 def _concept_pdf(opdracht: Opdracht, voortgang: "Voortgang") -> dict:
-    html = render_html(build_content(opdracht.rapportage))
-    pdf = render_pdf(html, progress=voortgang.report)
+    content = build_content(opdracht.rapportage)
+    pdf = render_report_pdf(content, html=render_html(content), progress=voortgang.report)
     voortgang.report(fase=Opdracht.Fase.OPSLAAN)
     return {"pdf": pdf, "verloopt_op": timezone.now() + CONCEPT_PDF_BEWAARD}
 

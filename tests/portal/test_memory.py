@@ -3,7 +3,7 @@ import weakref
 
 import pytest
 
-from portal.core.memory import freeze_after_warm_up, without_cyclic_gc
+from portal.core.memory import collecting_new_only, freeze_after_warm_up, without_cyclic_gc
 
 
 @pytest.fixture
@@ -96,3 +96,19 @@ def test_a_kept_block_in_a_warmed_up_worker_leaves_the_frozen_objects_frozen(unf
     assert gc.get_freeze_count() == frozen
     assert gc.isenabled()
     assert len(made) == 1000
+
+
+def test_collecting_new_only_leaves_alive_objects_out_until_the_end(unfrozen):
+    kept = [[n] for n in range(100)]
+    with collecting_new_only():
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
+    assert len(kept) == 100
+
+
+def test_collecting_new_only_in_a_warmed_up_worker_leaves_the_frozen_objects_frozen(unfrozen):
+    gc.freeze()  # as freeze_after_warm_up() leaves an app server's worker
+    frozen = gc.get_freeze_count()
+    with collecting_new_only():
+        pass
+    assert gc.get_freeze_count() == frozen

@@ -114,11 +114,11 @@ def test_a_job_that_finds_another_edition_first_fails_and_changes_nothing(
 def test_a_failing_render_stores_nothing_and_says_so(
     client, staff, rapportage, afspraken, monkeypatch
 ):
-    def broken(html, *, progress=None):
+    def broken(content, *, progress=None, **options):
         progress(fase="opmaak", pagina=1)
         raise RuntimeError("kapot")
 
-    monkeypatch.setattr("rapportages.services.render_pdf", broken)
+    monkeypatch.setattr("rapportages.services.render_report_pdf", broken)
     client.force_login(staff)
 
     response = client.post(publish_url(rapportage), {"bevestig": "on", "nummer": "1"})

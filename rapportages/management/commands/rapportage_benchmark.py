@@ -1,5 +1,6 @@
 """Time the implementation-wide report on a large data set: HTML and PDF, with query counts,
-without and with indicators, and the time per chart.
+without and with indicators, and the time per chart; the PDF with its peak memory, laid out in
+one go, in parts, and by WeasyPrint alone.
 
 Run it against a throwaway database, never the demo or production one:
 
@@ -9,9 +10,13 @@ Run it against a throwaway database, never the demo or production one:
 
 import datetime
 import io
+import json
+import os
 import random
+import resource
 import statistics
 import time
+import traceback
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
@@ -27,10 +32,11 @@ from afspraken.models import (
     Verbeterafspraak,
     Voortgangsupdate,
 )
+from rapportages import rendering
 from rapportages.charts import chart_data_uri
 from rapportages.content import build_content
 from rapportages.models import Rapportage
-from rapportages.rendering import render_html, render_pdf
+from rapportages.rendering import render_html, render_pdf, render_pdf_in_parts
 from trajecten.models import Faseperiode, Thema, Traject
 
 PREFIX = "benchmark-"
@@ -59,6 +65,12 @@ class Command(BaseCommand):
         parser.add_argument("--updates", type=int, default=10, help="per afspraak")
         parser.add_argument("--indicatoren", type=int, default=2, help="per afspraak")
         parser.add_argument("--zonder-pdf", action="store_true", help="alleen de HTML meten")
+        parser.add_argument(
+            "--pdf",
+            default="heel,delen,weasyprint",
+            help="welke PDF's meten: heel (in één keer), delen (in delen), weasyprint "
+            "(WeasyPrint alleen); standaard alle drie",
+        )
         parser.add_argument(
             "--schalen",
             default="1",
@@ -150,9 +162,69 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"  HTML: {len(html.encode()) / 1e6:.1f} MB")
         if not options["zonder_pdf"]:
-            pdf = self._measure("PDF renderen", lambda: render_pdf(html))
-            self.stdout.write(f"  PDF: {len(pdf) / 1e6:.1f} MB, {_pages(pdf)} pagina's")
+            self._measure_pdfs(content, html, options["pdf"].split(","))
         return build_s, render_s, raw_s
+
+    def _measure_pdfs(self, content, html, ways):
+        """The PDF three ways, each in a process of its own so that its peak memory is its own:
+        in one go (`render_pdf`), in parts (`render_pdf_in_parts`, what a worker does for a
+        large implementation-wide report), and by WeasyPrint alone on the same HTML, as shipped
+        (without our pydyf cache), for reference."""
+        self.stdout.write(
+            f"PDF, elk in een eigen proces dat begint met de inhoud en de HTML in het geheugen "
+            f"({_rss_mb():.0f} MB):"
+        )
+        whole = parts = alone = None
+        if "heel" in ways:
+            whole = self._in_child("in één keer", lambda: render_pdf(html))
+        if "delen" in ways:
+            parts = self._in_child("in delen", lambda: render_pdf_in_parts(content))
+        if "weasyprint" in ways:
+            alone = self._in_child("WeasyPrint alleen", lambda: _weasyprint_alone(html))
+        if parts and whole:
+            self.stdout.write(
+                f"  in delen: {parts[0] / whole[0]:.2f}× de tijd en {parts[1] / whole[1]:.2f}× "
+                "het piekgeheugen van in één keer"
+            )
+        if parts and alone:
+            self.stdout.write(
+                f"  in delen: {parts[0] / alone[0]:.2f}× de tijd en {parts[1] / alone[1]:.2f}× "
+                "het piekgeheugen van WeasyPrint alleen"
+            )
+
+    def _in_child(self, label, func):
+        """(seconds, peak MB) of func() in a forked process, which starts with this one's memory,
+        as a worker has the content and HTML when it lays out the PDF."""
+        connection.close()  # the child must not share the database connection
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover (the child)
+            status = 1
+            try:
+                os.close(read)
+                started = time.perf_counter()
+                pdf = func()
+                elapsed = time.perf_counter() - started
+                peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                os.write(write, json.dumps([elapsed, peak, len(pdf), _pages(pdf)]).encode())
+                status = 0
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                os._exit(status)
+        os.close(write)
+        with os.fdopen(read) as result:
+            answer = result.read()
+        os.waitpid(pid, 0)
+        if not answer:
+            self.stdout.write(f"  {label}: mislukt")
+            return None
+        elapsed, peak, size, pages = json.loads(answer)
+        self.stdout.write(
+            f"  {label}: {elapsed:.1f} s, piekgeheugen {peak:,.0f} MB, "
+            f"{size / 1e6:.1f} MB, {pages} pagina's"
+        )
+        return elapsed, peak
 
     def _time_charts(self, count=200):
         """A trajectory report draws a chart per indicator; the time of one."""
@@ -167,14 +239,6 @@ class Command(BaseCommand):
             f"Grafieken: {elapsed / len(beoordelingen) * 1000:.1f} ms per grafiek "
             f"({len(beoordelingen)} gemeten)"
         )
-
-    def _measure(self, label, func):
-        with CaptureQueriesContext(connection) as queries:
-            started = time.perf_counter()
-            result = func()
-            elapsed = time.perf_counter() - started
-        self.stdout.write(f"{label}: {elapsed:.2f} s, {len(queries)} queries")
-        return result
 
     @transaction.atomic
     def _create_data_set(self, traject_count, per_traject, per_afspraak, start=0):
@@ -325,6 +389,25 @@ def _raw_fetch(statements: list[str]) -> float:
             cursor.execute(sql)
             cursor.fetchall()
     return time.perf_counter() - started
+
+
+def _weasyprint_alone(html: str) -> bytes:
+    """The PDF of the HTML by WeasyPrint as it ships: one call, pydyf without our cache."""
+    from weasyprint import HTML
+
+    rendering.pydyf.PDF.page_references = rendering._uncached_page_references
+    source = HTML(
+        string=html, base_url=rendering.portal_url(), url_fetcher=rendering.StaticURLFetcher()
+    )
+    return source.write_pdf(pdf_variant=rendering.PDF_VARIANT)
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def _pages(pdf: bytes) -> str:
