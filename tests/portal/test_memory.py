@@ -42,8 +42,12 @@ def test_objects_alive_after_the_warm_up_are_frozen_and_garbage_is_not(unfrozen)
     frozen = gc.get_freeze_count()
     assert frozen > 1000  # the modules, functions and objects of this process
     assert garbage_ref() is None  # collected, not frozen
+    made_since = [[n] for n in range(1000)]
     assert serve() == [b"hallo"]
-    assert gc.get_freeze_count() == frozen  # once only
+    # Once only: a second freeze would add what was made since (a frozen object that dies
+    # leaves the count, so it may also drop a little).
+    assert gc.get_freeze_count() <= frozen
+    assert len(made_since) == 1000
 
 
 def test_the_collector_pauses_inside_and_comes_back_even_after_an_error():
@@ -93,7 +97,8 @@ def test_a_kept_block_in_a_warmed_up_worker_leaves_the_frozen_objects_frozen(unf
     frozen = gc.get_freeze_count()
     with without_cyclic_gc(kept=True):
         made = [[n] for n in range(1000)]
-    assert gc.get_freeze_count() == frozen
+    # Not thawed (that would leave none); a frozen object that dies may leave the count.
+    assert gc.get_freeze_count() > frozen * 0.9
     assert gc.isenabled()
     assert len(made) == 1000
 
@@ -111,4 +116,4 @@ def test_collecting_new_only_in_a_warmed_up_worker_leaves_the_frozen_objects_fro
     frozen = gc.get_freeze_count()
     with collecting_new_only():
         pass
-    assert gc.get_freeze_count() == frozen
+    assert gc.get_freeze_count() > frozen * 0.9  # not thawed
