@@ -273,5 +273,7 @@ LOGGING = {
         "weasyprint": {"level": "ERROR"},
         "fontTools": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # "pikepdf C++ to Python logger bridge initialized", once per process at import.
+        "pikepdf": {"level": "WARNING"},
     },
 }
