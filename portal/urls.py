@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from rapportages.feeds import TrajectRapportages
 
 from . import accounts, mfa, views
 
@@ -9,11 +10,12 @@ from . import accounts, mfa, views
 trajecten_urls = [
     path("", views.traject_list, name="list"),
     path("<slug:slug>/", views.traject_detail, name="detail"),
+    path("<slug:slug>/feed/", TrajectRapportages(), name="feed"),
     path("<slug:slug>/metingen/", views.meting_create, name="meting"),
 ]
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="trajecten:list", permanent=False)),
+    path("", views.home, name="home"),
     path("admin/", admin.site.urls),
     # Before Django's account pages: a throttled password reset in place of its own.
     path("accounts/password_reset/", accounts.PasswordResetView.as_view(), name="password_reset"),
@@ -23,6 +25,9 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("trajecten/", include((trajecten_urls, "trajecten"))),
     path("start/", views.start, name="start"),
+    # Before the app's own route of the same address (whose name `afspraken:detail` stays the
+    # one to reverse): a visitor sees the published state, a logged-in user the live page.
+    path("afspraken/<int:pk>/", views.afspraak_detail),
     path("afspraken/", include("afspraken.urls")),
     path("uitvragen/", include("uitvragen.urls")),
     path("rapportages/", include("rapportages.urls")),

@@ -3,6 +3,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
+from afspraken import views as afspraken_views
 from afspraken.models import Indicator, Partij, Verbeterafspraak, is_redacteur
 from afspraken.views import (
     DateTexts,
@@ -15,6 +16,8 @@ from afspraken.views import (
 from rapportages.models import Rapportage
 from trajecten.models import Traject
 from uitvragen.models import Werkitem
+
+from . import openbaar
 
 
 @require_safe
@@ -30,8 +33,9 @@ def start(request):
 
 
 @require_safe
-@login_required
 def traject_list(request):
+    if not request.user.is_authenticated:
+        return openbaar.traject_list(request)
     own_afspraken = Verbeterafspraak.objects.involving(Partij.objects.for_user(request.user))
     trajecten = Traject.objects.prefetch_related("faseperiodes").annotate(
         afspraken_count=Count("verbeterafspraken", distinct=True),
@@ -43,9 +47,28 @@ def traject_list(request):
 
 
 @require_safe
-@login_required
 def traject_detail(request, slug):
+    if not request.user.is_authenticated:
+        return openbaar.traject_detail(request, slug)
     return _render_detail(request, slug)
+
+
+@require_safe
+def home(request):
+    """The front door for a visitor; a logged-in user goes on to their own start."""
+    if request.user.is_authenticated:
+        return redirect("start")
+    return openbaar.home(request)
+
+
+def afspraak_detail(request, pk):
+    """An agreement's page: the live one for a logged-in user (`afspraken.views`), for a
+    visitor its state in the newest published report, or the login if it has none yet."""
+    if not request.user.is_authenticated and request.method in ("GET", "HEAD"):
+        response = openbaar.afspraak_detail(request, pk)
+        if response is not None:
+            return response
+    return afspraken_views.afspraak_detail(request, pk)
 
 
 @require_POST

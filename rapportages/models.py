@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from afspraken.models import Verbeterafspraak, status_label
 from trajecten.models import Traject
 
 # The longest staff texts of a report, in characters: several pages each. They are rendered
@@ -425,3 +426,81 @@ class Opdracht(models.Model):
 
 def _dutch_number(number: int) -> str:
     return f"{number:,}".replace(",", ".")
+
+
+class GepubliceerdeStandQuerySet(models.QuerySet):
+    def nieuwste(self):
+        """Per agreement only its newest published state: that of the edition with the latest
+        peildatum covering it, and of the later published one on the same peildatum (a
+        trajectory's report and the implementation-wide report of the same year)."""
+        newest = self.model.objects.filter(verbeterafspraak=OuterRef("verbeterafspraak")).order_by(
+            "-peildatum", "-published_at", "-pk"
+        )
+        return self.filter(pk=Subquery(newest.values("pk")[:1]))
+
+
+class GepubliceerdeStand(models.Model):
+    """An agreement as an edition published it: what anyone may see of it.
+
+    Written with the edition, in the same transaction, from the very content the edition was
+    built from, and never changed after: the public pages and the open data read the newest
+    row of each agreement, so nothing a party enters after a report, and no concept, is public
+    until the next report is published. Title, number and theme are kept as published too, so
+    an editor's later change shows in public only with the next edition.
+    """
+
+    editie = models.ForeignKey(
+        Editie, on_delete=models.PROTECT, related_name="standen", verbose_name="editie"
+    )
+    verbeterafspraak = models.ForeignKey(
+        Verbeterafspraak,
+        on_delete=models.PROTECT,
+        related_name="gepubliceerde_standen",
+        verbose_name="verbeterafspraak",
+    )
+    traject = models.ForeignKey(
+        Traject, on_delete=models.PROTECT, related_name="+", verbose_name="traject"
+    )
+    peildatum = models.DateField("peildatum van de rapportage")
+    published_at = models.DateTimeField("gepubliceerd op")
+    nummer = models.PositiveIntegerField("nummer")
+    titel = models.CharField("titel", max_length=300)
+    thema = models.CharField("thema", max_length=200)
+    regiehouder = models.CharField("regiehouder", max_length=50)
+    partijen = models.CharField(
+        "partijen", max_length=500, help_text="Afkortingen, regiehouder eerst."
+    )
+    status = models.CharField("status", max_length=20)
+    status_peildatum = models.DateField("stand per", null=True, blank=True)
+    # Copies of the update's HTML, sanitised when it was stored: written here, never typed.
+    tekst_html = models.TextField("voortgang", blank=True, editable=False)
+    toelichting_html = models.TextField("toelichting", blank=True, editable=False)
+    verwachte_datum = models.DateField("verwacht gereed", null=True, blank=True)
+
+    objects = GepubliceerdeStandQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "gepubliceerde stand"
+        verbose_name_plural = "gepubliceerde standen"
+        ordering = ["traject_id", "nummer"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["editie", "verbeterafspraak"],
+                name="stand_een_per_afspraak_per_editie",
+                violation_error_message="Deze editie heeft al een stand van deze afspraak.",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["verbeterafspraak", "-peildatum", "-published_at"],
+                name="stand_nieuwste_per_afspraak",
+            ),
+            models.Index(fields=["traject", "nummer"], name="stand_per_traject"),
+        ]
+
+    def __str__(self):
+        return f"{self.nummer}. {self.titel} ({self.editie})"
+
+    @property
+    def status_label(self) -> str:
+        return status_label(self.status)

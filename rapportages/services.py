@@ -9,6 +9,7 @@ from trajecten.models import Traject
 
 from .content import build_content, trajecten_covered_by
 from .models import Editie, Opdracht, Rapportage
+from .openbaar import bewaar_standen
 from .rendering import render_html, render_report_pdf
 
 
@@ -91,6 +92,7 @@ def publiceer_rapportage(
     editie.html_sha256 = Editie.checksum(editie.html)
     editie.pdf_sha256 = Editie.checksum(editie.pdf)
     editie.save()
+    bewaar_standen(content, editie)
     if opdracht is not None:
         # Done in the same transaction as the edition: never one without the other.
         Opdracht.objects.filter(pk=opdracht.pk).update(

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import feeds, views
 
 app_name = "rapportages"
 urlpatterns = [
     path("", views.rapportage_list, name="list"),
+    path("feed/", feeds.NieuweRapportages(), name="feed"),
     # Staff only: the live concept of any report, and publishing it.
     path("concept/<int:pk>/", views.concept_detail, name="concept"),
     path("concept/<int:pk>.pdf", views.concept_pdf, name="concept_pdf"),

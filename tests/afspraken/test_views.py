@@ -249,7 +249,7 @@ def test_list_pages(client, alice, nhg, dvt):
 # The agreement page.
 
 
-def test_detail_sends_anonymous_to_login(client, afspraak):
+def test_detail_sends_anonymous_to_login_while_nothing_is_published(client, afspraak):
     response = client.get(detail_url(afspraak))
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))

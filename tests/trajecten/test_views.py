@@ -22,10 +22,12 @@ def detail_url(traject):
     return reverse("trajecten:detail", kwargs={"slug": traject.slug})
 
 
-def test_list_sends_anonymous_to_login(client, dvt):
+def test_list_is_public_and_counts_only_published_agreements(client, dvt, afspraak):
     response = client.get(LIST_URL)
-    assert response.status_code == 302
-    assert response.url.startswith(reverse("login"))
+    assert response.status_code == 200
+    assert dvt.naam in response.text
+    assert "0 verbeterafspraken" in response.text  # none in a published report yet
+    assert "van uw organisatie" not in response.text
 
 
 @pytest.mark.parametrize("who", ["alice", "charlie", "staff"])
@@ -69,10 +71,13 @@ def test_list_runs_the_same_queries_for_3_or_30_trajectories(
     assert len(response.context["trajecten"]) == count
 
 
-def test_detail_sends_anonymous_to_login(client, dvt):
+def test_detail_shows_a_visitor_nothing_unpublished(client, dvt, afspraak):
+    VoortgangsupdateFactory(verbeterafspraak=afspraak, tekst="Nog niet gepubliceerd.")
     response = client.get(detail_url(dvt))
-    assert response.status_code == 302
-    assert response.url.startswith(reverse("login"))
+    assert response.status_code == 200
+    assert "Over de afspraken van dit traject is nog niets gepubliceerd." in response.text
+    assert afspraak.titel not in response.text
+    assert "Nog niet gepubliceerd." not in response.text
 
 
 def test_detail_unknown_slug_is_not_found(client, alice, dvt):

@@ -1,0 +1,121 @@
+"""The portal as an anonymous visitor sees it: the front door, and the trajectories and
+agreements as the newest published reports show them (`GepubliceerdeStand`), never the live
+state that parties are still working on. Logged-in users keep the live pages."""
+
+from django.db.models import Count, OuterRef, Subquery
+from django.shortcuts import get_object_or_404, render
+
+from afspraken.views import DateTexts, StatusBadges, detail_url_maker
+from rapportages.models import Editie, GepubliceerdeStand
+from trajecten.models import Traject
+
+LAATSTE_RAPPORTAGES = 5
+
+
+def _editie_links(edities):
+    """Editions with what their address needs, without their stored HTML and PDF."""
+    return edities.select_related("rapportage__traject").only(
+        "nummer",
+        "titel",
+        "peildatum",
+        "published_at",
+        "rapportage__soort",
+        "rapportage__jaar",
+        "rapportage__traject__slug",
+    )
+
+
+def home(request):
+    trajecten = Traject.objects.prefetch_related("faseperiodes").order_by("naam")
+    edities = _editie_links(Editie.objects.order_by("-published_at", "-pk"))[:LAATSTE_RAPPORTAGES]
+    return render(
+        request,
+        "portal/home.html",
+        {"trajecten": trajecten, "edities": edities},
+    )
+
+
+def traject_list(request):
+    counts = dict(
+        GepubliceerdeStand.objects.order_by()
+        .values_list("traject")
+        .annotate(count=Count("verbeterafspraak", distinct=True))
+    )
+    trajecten = list(Traject.objects.prefetch_related("faseperiodes"))
+    for traject in trajecten:
+        traject.afspraken_count = counts.get(traject.pk, 0)
+    return render(
+        request, "trajecten/traject_list.html", {"trajecten": trajecten, "openbaar": True}
+    )
+
+
+def traject_detail(request, slug):
+    traject = get_object_or_404(Traject.objects.prefetch_related("faseperiodes"), slug=slug)
+    standen = list(
+        GepubliceerdeStand.objects.nieuwste()
+        .filter(traject=traject)
+        .defer("toelichting_html")
+        .order_by("nummer")
+    )
+    url_of, badges, dates = detail_url_maker(), StatusBadges(), DateTexts()
+    themas: dict[str, list] = {}
+    for stand in standen:
+        stand.url = url_of(stand.verbeterafspraak_id)
+        stand.status_badge = badges[stand.status]
+        stand.status_peildatum_tekst = dates[stand.status_peildatum]
+        themas.setdefault(stand.thema, []).append(stand)
+    edities = list(
+        _editie_links(
+            Editie.objects.filter(pk__in=_newest_editie_per_rapportage(traject))
+        ).order_by("-peildatum", "-published_at")
+    )
+    return render(
+        request,
+        "trajecten/traject_openbaar.html",
+        {
+            "traject": traject,
+            "themas": list(themas.items()),
+            "edities": edities,
+            "peildatum": max((stand.peildatum for stand in standen), default=None),
+        },
+    )
+
+
+def _newest_editie_per_rapportage(traject):
+    """The newest edition of each report that showed the trajectory's agreements: its own
+    reports and the implementation-wide ones."""
+    showing = Editie.objects.filter(
+        pk__in=GepubliceerdeStand.objects.filter(traject=traject).values("editie")
+    )
+    newest = showing.filter(rapportage=OuterRef("rapportage")).order_by("-nummer")
+    return showing.filter(pk=Subquery(newest.values("pk")[:1])).values("pk")
+
+
+def afspraak_detail(request, pk):
+    standen = list(
+        _editie_links_for_standen(
+            # `verbeterafspraak__pk`, not `verbeterafspraak`: the lookup on the primary key
+            # finds nothing for a number beyond the column's range, instead of overflowing.
+            GepubliceerdeStand.objects.filter(verbeterafspraak__pk=pk).select_related("traject")
+        ).order_by("-peildatum", "-published_at", "-pk")
+    )
+    if not standen:
+        return None
+    stand, *eerder = standen
+    return render(
+        request,
+        "afspraken/afspraak_openbaar.html",
+        {"stand": stand, "eerder": eerder, "traject": stand.traject},
+    )
+
+
+def _editie_links_for_standen(standen):
+    return standen.select_related("editie__rapportage__traject").defer(
+        "editie__html",
+        "editie__pdf",
+        "editie__html_sha256",
+        "editie__pdf_sha256",
+        "editie__rapportage__inleiding",
+        "editie__rapportage__vervolg",
+        "editie__rapportage__conclusies",
+    )

@@ -1,0 +1,43 @@
+"""What the public sees of the agreements: their state as the newest published report showed it.
+
+`standen_van()` takes it from the content an edition is built from, when it is published;
+`GepubliceerdeStand.objects.nieuwste()` reads the newest per agreement.
+"""
+
+from .content import ReportContent
+from .models import Editie, GepubliceerdeStand
+
+
+def standen_van(content: ReportContent, editie: Editie) -> list[GepubliceerdeStand]:
+    """One row per agreement in the edition, as the edition shows it."""
+    standen = []
+    for chapter in content.chapters:
+        for section in chapter.thema_sections:
+            for progress in section.afspraken:
+                afspraak, latest = progress.afspraak, progress.latest
+                standen.append(
+                    GepubliceerdeStand(
+                        editie=editie,
+                        verbeterafspraak_id=afspraak.pk,
+                        traject_id=afspraak.traject_id,
+                        peildatum=editie.peildatum,
+                        published_at=editie.published_at,
+                        nummer=afspraak.nummer,
+                        titel=afspraak.titel,
+                        thema=section.thema.naam,
+                        regiehouder=afspraak.regiehouder.afkorting,
+                        partijen=", ".join(partij.afkorting for partij in afspraak.partijen),
+                        status=progress.status,
+                        status_peildatum=latest.peildatum if latest else None,
+                        tekst_html=latest.tekst_html if latest else "",
+                        toelichting_html=(
+                            latest.toelichting_html if latest and latest.aparte_toelichting else ""
+                        ),
+                        verwachte_datum=latest.verwachte_datum if latest else None,
+                    )
+                )
+    return standen
+
+
+def bewaar_standen(content: ReportContent, editie: Editie) -> None:
+    GepubliceerdeStand.objects.bulk_create(standen_van(content, editie), batch_size=1_000)

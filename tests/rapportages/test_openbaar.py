@@ -1,0 +1,264 @@
+"""What a visitor sees: the agreements as the newest published report showed them, never the
+live state, and the front door that leads to them."""
+
+import datetime
+import re
+
+import pytest
+from django.urls import reverse
+
+from afspraken.models import Status
+from rapportages.models import GepubliceerdeStand
+from rapportages.services import publiceer_rapportage
+from tests.factories import (
+    EditieFactory,
+    RapportageFactory,
+    TrajectFactory,
+    VerbeterafspraakFactory,
+    VoortgangsupdateFactory,
+)
+
+from .conftest import PEILDATUM_2022
+
+
+def traject_url(traject):
+    return reverse("trajecten:detail", kwargs={"slug": traject.slug})
+
+
+def afspraak_url(afspraak):
+    return reverse("afspraken:detail", kwargs={"pk": afspraak.pk})
+
+
+@pytest.fixture
+def gepubliceerd(rapportage, afspraken, staff):
+    return publiceer_rapportage(rapportage=rapportage, user=staff)
+
+
+def test_publishing_keeps_each_agreements_state_as_the_edition_shows_it(gepubliceerd, afspraken):
+    standen = {s.nummer: s for s in GepubliceerdeStand.objects.filter(editie=gepubliceerd)}
+    assert sorted(standen) == [1, 2, 3]
+    assert standen[1].status == Status.OP_SCHEMA
+    assert "De standaard wordt herzien." in standen[1].tekst_html
+    assert standen[1].status_peildatum == datetime.date(2022, 10, 1)
+    assert standen[1].regiehouder == "NHG"
+    assert standen[1].partijen == "NHG, NIV"
+    assert standen[1].thema == "Diagnostiek"
+    assert standen[3].status == Status.VERTRAAGD
+    assert "geen financiering" in standen[3].toelichting_html
+    assert standen[3].verwachte_datum == datetime.date(2025, 6, 30)
+    assert {s.peildatum for s in standen.values()} == {PEILDATUM_2022}
+
+
+def test_a_visitor_sees_an_update_only_after_the_next_report(
+    client, dvt, afspraken, gepubliceerd, alice, staff
+):
+    afspraak = afspraken[0]
+    VoortgangsupdateFactory(
+        verbeterafspraak=afspraak,
+        peildatum=datetime.date(2023, 10, 1),
+        status=Status.VERTRAAGD,
+        tekst="Na de rapportage gemeld.",
+        toelichting="Later begonnen.",
+        verwachte_datum=datetime.date(2026, 1, 1),
+    )
+    for url in (traject_url(dvt), afspraak_url(afspraak)):
+        text = client.get(url).text
+        assert "De standaard wordt herzien." in text
+        assert "Na de rapportage gemeld." not in text
+    # The party's own member sees the live state, as before.
+    client.force_login(alice)
+    assert "Na de rapportage gemeld." in client.get(afspraak_url(afspraak)).text
+    client.logout()
+
+    volgende = RapportageFactory(
+        traject=dvt,
+        jaar=2023,
+        titel="Tweede voortgangsrapportage",
+        peildatum=datetime.date(2023, 11, 1),
+    )
+    publiceer_rapportage(rapportage=volgende, user=staff)
+    for url in (traject_url(dvt), afspraak_url(afspraak)):
+        text = client.get(url).text
+        assert "Na de rapportage gemeld." in text
+        assert "De standaard wordt herzien." not in text
+    text = client.get(afspraak_url(afspraak)).text
+    assert "Tweede voortgangsrapportage" in text  # the source
+    assert "In eerdere rapportages" in text and gepubliceerd.titel in text
+
+
+def test_a_later_change_of_title_shows_only_with_the_next_edition(client, afspraken, gepubliceerd):
+    afspraak = afspraken[0]
+    published_title = afspraak.titel
+    afspraak.titel = "Een nieuwe titel, nog niet gepubliceerd"
+    afspraak.save()
+    for url in (traject_url(afspraak.traject), afspraak_url(afspraak)):
+        text = client.get(url).text
+        assert published_title in text
+        assert "nog niet gepubliceerd" not in text
+
+
+def test_an_agreement_that_no_report_showed_is_not_public(client, dvt, afspraken, gepubliceerd):
+    nieuw = VerbeterafspraakFactory(traject=dvt, thema=afspraken[0].thema, nummer=9)
+    response = client.get(afspraak_url(nieuw))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+    assert nieuw.titel not in client.get(traject_url(dvt)).text
+
+
+def test_a_visitor_cannot_post_progress(client, afspraken, gepubliceerd):
+    response = client.post(afspraak_url(afspraken[0]), {"status": Status.AFGEROND, "tekst": "x"})
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_unknown_agreement_sends_a_visitor_to_login_not_an_error(client, db):
+    response = client.get("/afspraken/999999/")
+    assert response.status_code == 302
+
+
+def test_front_door_leads_to_every_trajectory_agreement_and_report(
+    client, dvt, afspraken, gepubliceerd
+):
+    """From `/`, every public agreement in two clicks and every report in one."""
+    home = client.get("/")
+    assert home.status_code == 200
+    assert 'lang="nl"' in home.text
+    assert '<meta name="description"' in home.text
+    links = set(re.findall(r'href="([^"]+)"', home.text))
+    assert traject_url(dvt) in links
+    assert gepubliceerd.get_absolute_url() in links
+    assert reverse("login") in links
+    traject_links = set(re.findall(r'href="([^"]+)"', client.get(traject_url(dvt)).text))
+    assert {afspraak_url(a) for a in afspraken} <= traject_links
+    for url in {afspraak_url(a) for a in afspraken}:
+        assert client.get(url).status_code == 200
+
+
+def test_front_door_shows_no_concept(client, dvt, rapportage):
+    assert rapportage.titel not in client.get("/").text
+    assert "Er zijn nog geen rapportages gepubliceerd." in client.get("/").text
+
+
+def test_a_logged_in_user_goes_to_their_own_start(client, alice):
+    client.force_login(alice)
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.url == reverse("start")
+
+
+@pytest.mark.parametrize("count", [1, 4])
+def test_front_door_queries_do_not_grow(client, db, django_assert_num_queries, count):
+    for _ in range(count):
+        EditieFactory(rapportage=RapportageFactory(traject=TrajectFactory()))
+    # Trajectories, their phases, the newest editions.
+    with django_assert_num_queries(3):
+        response = client.get("/")
+    assert response.status_code == 200
+    assert len(response.context["edities"]) == count
+
+
+def test_public_pages_queries_do_not_grow(
+    client, dvt, afspraken, gepubliceerd, django_assert_num_queries, staff
+):
+    def count_queries(url):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    before = {
+        url: count_queries(url)
+        for url in (traject_url(dvt), afspraak_url(afspraken[0]), reverse("trajecten:list"))
+    }
+    for nummer in range(4, 10):
+        extra = VerbeterafspraakFactory(traject=dvt, thema=afspraken[0].thema, nummer=nummer)
+        VoortgangsupdateFactory(verbeterafspraak=extra, peildatum=datetime.date(2023, 1, 1))
+    TrajectFactory()
+    volgende = RapportageFactory(
+        traject=dvt, jaar=2023, titel="Tweede", peildatum=datetime.date(2023, 11, 1)
+    )
+    publiceer_rapportage(rapportage=volgende, user=staff)
+    after = {url: count_queries(url) for url in before}
+    assert after == before
+    assert len(GepubliceerdeStand.objects.nieuwste().filter(traject=dvt)) == 9
+
+
+# The Atom feeds.
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
+
+
+def check_atom(xml: bytes):
+    """The rules of RFC 4287 that a reader relies on: one id, title and updated (an RFC 3339
+    date) for the feed and for every entry, an author for each entry (its own or the feed's),
+    an alternate link on each entry, and no two entries with the same id."""
+    from lxml import etree
+
+    feed = etree.fromstring(xml)
+    assert feed.tag == f"{ATOM}feed"
+    assert feed.get("{http://www.w3.org/XML/1998/namespace}lang") == "nl"
+
+    def one(element, name):
+        found = element.findall(f"{ATOM}{name}")
+        assert len(found) == 1, f"{element.tag} heeft {len(found)} keer {name}"
+        return found[0]
+
+    for name in ("id", "title"):
+        assert one(feed, name).text.strip()
+    assert RFC3339.match(one(feed, "updated").text)
+    feed_has_author = feed.find(f"{ATOM}author/{ATOM}name") is not None
+    entries = feed.findall(f"{ATOM}entry")
+    ids = [one(entry, "id").text for entry in entries]
+    assert len(set(ids)) == len(ids)
+    for entry in entries:
+        assert one(entry, "title").text.strip()
+        assert RFC3339.match(one(entry, "updated").text)
+        assert feed_has_author or entry.find(f"{ATOM}author/{ATOM}name") is not None
+        links = [
+            link
+            for link in entry.findall(f"{ATOM}link")
+            if link.get("rel", "alternate") == "alternate"
+        ]
+        assert len(links) == 1
+    return entries
+
+
+def test_the_feed_of_all_reports_lists_each_edition(
+    client, dvt, afspraken, gepubliceerd, rapportage
+):
+    response = client.get(reverse("rapportages:feed"))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/atom+xml")
+    entries = check_atom(response.content)
+    assert [e.find(f"{ATOM}title").text for e in entries] == [gepubliceerd.titel]
+    link = entries[0].find(f"{ATOM}link").get("href")
+    assert link.endswith(gepubliceerd.get_absolute_url())
+    assert client.get(gepubliceerd.get_absolute_url()).status_code == 200
+
+
+def test_a_trajectorys_feed_has_only_its_reports_and_no_concept(
+    client, dvt, afspraken, gepubliceerd, staff
+):
+    ander = TrajectFactory()
+    EditieFactory(rapportage=RapportageFactory(traject=ander, titel="Over een ander traject"))
+    RapportageFactory(
+        traject=dvt, jaar=2023, titel="Nog een concept", peildatum=datetime.date(2023, 11, 1)
+    )
+    entries = check_atom(client.get(reverse("trajecten:feed", kwargs={"slug": dvt.slug})).content)
+    assert [e.find(f"{ATOM}title").text for e in entries] == [gepubliceerd.titel]
+    assert client.get(reverse("trajecten:feed", kwargs={"slug": "bestaat-niet"})).status_code == 404
+
+
+def test_an_empty_feed_is_still_a_valid_feed(client, db):
+    assert check_atom(client.get(reverse("rapportages:feed")).content) == []
+
+
+@pytest.mark.parametrize("count", [1, 4])
+def test_feed_queries_do_not_grow(client, db, django_assert_num_queries, count):
+    for _ in range(count):
+        EditieFactory(rapportage=RapportageFactory(traject=TrajectFactory()))
+    with django_assert_num_queries(1):
+        client.get(reverse("rapportages:feed"))
