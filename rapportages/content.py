@@ -24,12 +24,14 @@ from afspraken.models import (
     STATUS_CHOICES,
     Indicator,
     IndicatorFigures,
+    Meting,
     Verbeterafspraak,
     Voortgangsupdate,
     status_label,
 )
 from portal.core.memory import without_cyclic_gc
 from trajecten.models import Faseperiode, Thema, Traject
+from uitvragen.models import without_unaccepted_answers
 
 from . import charts
 from .models import Rapportage
@@ -408,7 +410,8 @@ def _build_content(rapportage: Rapportage) -> ReportContent:
     ]
     nummers = {afspraak.pk: afspraak.nummer for afspraak in afspraken}
     indicator_results: dict[int, list[IndicatorResult]] = {}
-    for beoordeling in beoordeel_alle(indicatoren, peildatum, of=of_trajecten):
+    counting = without_unaccepted_answers(Meting.objects.all())
+    for beoordeling in beoordeel_alle(indicatoren, peildatum, of=of_trajecten, metingen=counting):
         indicator = beoordeling.indicator
         key = indicator.verbeterafspraak_id or -indicator.traject_id
         result = IndicatorResult(beoordeling, nummers.get(indicator.verbeterafspraak_id))
@@ -454,7 +457,8 @@ def _afspraken(rapportage: Rapportage, traject_ids: list[int]):
     """The agreements as rows, ordered by number, and per agreement (status, the pk of the
     update that set it, the status at the previous report's peildatum): two queries.
 
-    Both statuses come from the one definition in `with_status_op()`.
+    Both statuses come from the one definition in `with_status_op()`, of the updates that
+    count (`without_unaccepted_answers()`).
     """
     previous_peildatum = (
         Rapportage.objects.filter(
@@ -463,14 +467,15 @@ def _afspraken(rapportage: Rapportage, traject_ids: list[int]):
         .order_by("-jaar")
         .values("peildatum")[:1]
     )
+    counting = without_unaccepted_answers(Voortgangsupdate.objects.all())
     columns = ["pk", "nummer", "titel", "thema_id", "traject_id", "streefjaar", "streefwaarde"]
     if rapportage.is_eindevaluatie:
         columns.append("omschrijving")
     rows = (
         Verbeterafspraak.objects.filter(traject__in=traject_ids)
-        .with_status_op(rapportage.peildatum)
+        .with_status_op(rapportage.peildatum, updates=counting)
         .annotate(vorige_peildatum=Subquery(previous_peildatum))
-        .with_status_op(OuterRef("vorige_peildatum"), prefix="vorige")
+        .with_status_op(OuterRef("vorige_peildatum"), prefix="vorige", updates=counting)
         .order_by("nummer")
         .values_list(
             *columns,
@@ -507,8 +512,8 @@ def _afspraken(rapportage: Rapportage, traject_ids: list[int]):
 
 def _updates(rapportage, traject_ids, period_starts, statuses) -> dict[int, list]:
     """Per agreement, oldest first, the updates up to the peildatum that the report tells:
-    those of the chapter's period and the one that set the status. One query."""
-    known = Voortgangsupdate.objects.filter(
+    those of the chapter's period that count and the one that set the status. One query."""
+    known = without_unaccepted_answers(Voortgangsupdate.objects.all()).filter(
         verbeterafspraak__traject__in=traject_ids, peildatum__lte=rapportage.peildatum
     )
     starts = set(period_starts.values())

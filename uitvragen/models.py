@@ -375,6 +375,21 @@ class Beoordeling(AppendOnlyModel):
         return f"{self.werkitem}: {self.get_actie_display()}"
 
 
+def without_unaccepted_answers(queryset):
+    """The updates or measurements of `queryset` that count in a report.
+
+    An update or measurement given as the answer to a round's item counts only once it is
+    that item's accepted answer: one waiting for review, sent back, or replaced by a revised
+    answer does not, and a report shows what was reported before it. What was reported
+    outside any round counts as always. Two subqueries, whatever the number of rows.
+    """
+    veld = {Voortgangsupdate: "voortgangsupdate", Meting: "meting"}[queryset.model]
+    heeft_antwoord = {f"{veld}__isnull": False}
+    gegeven = Beoordeling.objects.filter(actie=Beoordeling.Actie.BEANTWOORD, **heeft_antwoord)
+    geaccepteerd = Werkitem.objects.filter(status=Werkitem.Status.GEACCEPTEERD, **heeft_antwoord)
+    return queryset.exclude(Q(pk__in=gegeven.values(veld)) & ~Q(pk__in=geaccepteerd.values(veld)))
+
+
 class Herinnering(models.Model):
     """A reminder mailed to a person on a day: at most one a day per person, whatever the
     trigger and however often it runs."""

@@ -1,0 +1,250 @@
+"""A reporting round in the reports: only accepted answers count, in the concept and in an
+edition alike; the concept marks what the round still waits for.
+
+The round of 2025 over `dvt` asks NHG (alice) for the progress of agreement 1 and the 2024
+figure of its indicator, and ZN (charlie) for agreement 2; the report of 2025 has its
+peildatum after the answers.
+"""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from afspraken.models import Status
+from afspraken.services import meld_meting
+from rapportages.content import build_content
+from tests.factories import (
+    IndicatorFactory,
+    RapportageFactory,
+    VerbeterafspraakFactory,
+    VoortgangsupdateFactory,
+)
+from uitvragen import services
+from uitvragen.models import Werkitem
+
+ANTWOORD_DATUM = datetime.date(2025, 10, 20)
+
+
+@pytest.fixture
+def afspraak_zn(dvt, diagnostiek, zn):
+    return VerbeterafspraakFactory(
+        traject=dvt, thema=diagnostiek, nummer=2, titel="Gebruik de beslisregel", regiehouder=zn
+    )
+
+
+@pytest.fixture
+def indicator(afspraak, nhg, staff):
+    indicator = IndicatorFactory(verbeterafspraak=afspraak, leverancier=nhg)
+    meld_meting(
+        indicator=indicator,
+        user=staff,
+        jaar=2023,
+        waarde=Decimal("33"),
+        peildatum=datetime.date(2024, 5, 1),
+    )
+    return indicator
+
+
+@pytest.fixture
+def eerder(afspraak, afspraak_zn):
+    """What was reported before the round, outside it."""
+    VoortgangsupdateFactory(
+        verbeterafspraak=afspraak_zn,
+        peildatum=datetime.date(2025, 3, 1),
+        status=Status.OP_SCHEMA,
+        tekst="Buiten de uitvraag gemeld.",
+    )
+    return VoortgangsupdateFactory(
+        verbeterafspraak=afspraak,
+        peildatum=datetime.date(2025, 6, 1),
+        status=Status.NIET_GESTART,
+        tekst="Eerder gemeld: de werkgroep wordt samengesteld.",
+    )
+
+
+@pytest.fixture
+def uitvraag(staff, eerder, indicator, alice, charlie):
+    return services.open_uitvraag(
+        jaar=2025,
+        peildatum=datetime.date(2025, 10, 1),
+        deadline=datetime.date(2025, 11, 15),
+        user=staff,
+        notify=False,
+    )
+
+
+@pytest.fixture
+def rapportage_2025(dvt):
+    return RapportageFactory(traject=dvt, jaar=2025, peildatum=datetime.date(2025, 11, 1))
+
+
+def item(uitvraag, partij, soort=Werkitem.Soort.VOORTGANG):
+    return Werkitem.objects.get(uitvraag=uitvraag, partij=partij, soort=soort)
+
+
+def answer(werkitem, user, tekst, status=Status.OP_SCHEMA):
+    return services.beantwoord_voortgang(
+        werkitem=werkitem,
+        user=user,
+        status=status,
+        peildatum=ANTWOORD_DATUM,
+        tekst=tekst,
+        last_seen=werkitem.verbeterafspraak.voortgangsupdates.order_by("-pk")
+        .values_list("pk", flat=True)
+        .first(),
+    )
+
+
+def answer_figure(werkitem, user, waarde):
+    return services.beantwoord_meting(
+        werkitem=werkitem, user=user, waarde=Decimal(waarde), peildatum=ANTWOORD_DATUM
+    )
+
+
+def progress_of(rapportage, afspraak):
+    content = build_content(rapportage)
+    return next(
+        progress
+        for section in content.chapter.thema_sections
+        for progress in section.afspraken
+        if progress.afspraak.pk == afspraak.pk
+    )
+
+
+def texts(progress) -> list[str]:
+    return [update.tekst_html for update in progress.updates]
+
+
+def figure_of(rapportage) -> str:
+    (result,) = build_content(rapportage).chapter.afspraak_indicatoren
+    return result.laatste
+
+
+# Only accepted answers count.
+
+
+def test_an_answer_waiting_for_review_does_not_count_until_it_is_accepted(
+    uitvraag, rapportage_2025, afspraak, eerder, nhg, alice, staff
+):
+    werkitem = item(uitvraag, nhg)
+    answer(werkitem, alice, "Het antwoord in de uitvraag.")
+
+    progress = progress_of(rapportage_2025, afspraak)
+    assert progress.status == Status.NIET_GESTART
+    assert progress.latest.pk == eerder.pk
+    assert texts(progress) == ["<p>Eerder gemeld: de werkgroep wordt samengesteld.</p>"]
+
+    services.accepteer(werkitem=werkitem, user=staff)
+
+    progress = progress_of(rapportage_2025, afspraak)
+    assert progress.status == Status.OP_SCHEMA
+    assert progress.latest.pk == item(uitvraag, nhg).voortgangsupdate_id
+    assert texts(progress) == [
+        "<p>Eerder gemeld: de werkgroep wordt samengesteld.</p>",
+        "<p>Het antwoord in de uitvraag.</p>",
+    ]
+
+
+def test_a_sent_back_answer_never_counts_and_its_revision_only_once_accepted(
+    uitvraag, rapportage_2025, afspraak, eerder, nhg, alice, staff
+):
+    werkitem = item(uitvraag, nhg)
+    answer(werkitem, alice, "Eerste antwoord.", status=Status.AFGEROND)
+    services.stuur_terug(werkitem=werkitem, user=staff, opmerking="Is het echt af?")
+    assert progress_of(rapportage_2025, afspraak).latest.pk == eerder.pk
+
+    answer(werkitem, alice, "Herzien antwoord.")
+    assert progress_of(rapportage_2025, afspraak).latest.pk == eerder.pk
+
+    services.accepteer(werkitem=werkitem, user=staff)
+    progress = progress_of(rapportage_2025, afspraak)
+    assert progress.status == Status.OP_SCHEMA
+    # The first answer, replaced by the revised one, stays out.
+    assert texts(progress) == [
+        "<p>Eerder gemeld: de werkgroep wordt samengesteld.</p>",
+        "<p>Herzien antwoord.</p>",
+    ]
+
+
+def test_updates_outside_the_round_count_as_before(
+    uitvraag, rapportage_2025, afspraak, afspraak_zn, nhg, alice, staff
+):
+    answer(item(uitvraag, nhg), alice, "Het antwoord in de uitvraag.")
+    VoortgangsupdateFactory(
+        verbeterafspraak=afspraak,
+        peildatum=datetime.date(2025, 10, 25),
+        status=Status.VERTRAAGD,
+        tekst="Na het antwoord, buiten de uitvraag.",
+        toelichting="Geen financiering.",
+        verwachte_datum=datetime.date(2026, 6, 1),
+    )
+
+    assert progress_of(rapportage_2025, afspraak).status == Status.VERTRAAGD
+    assert texts(progress_of(rapportage_2025, afspraak_zn)) == ["<p>Buiten de uitvraag gemeld.</p>"]
+
+
+def test_a_figure_waiting_for_review_does_not_count_until_it_is_accepted(
+    uitvraag, rapportage_2025, nhg, alice, staff
+):
+    werkitem = item(uitvraag, nhg, Werkitem.Soort.METING)
+    answer_figure(werkitem, alice, "28")
+    assert figure_of(rapportage_2025) == "33\u00a0% (2023)"
+
+    services.stuur_terug(werkitem=werkitem, user=staff, opmerking="Klopt dit cijfer?")
+    assert figure_of(rapportage_2025) == "33\u00a0% (2023)"
+
+    answer_figure(werkitem, alice, "29")
+    assert figure_of(rapportage_2025) == "33\u00a0% (2023)"
+
+    services.accepteer(werkitem=werkitem, user=staff)
+    assert figure_of(rapportage_2025) == "29\u00a0% (2024)"
+
+
+def test_an_answer_that_corrects_a_known_figure_counts_only_once_accepted(
+    uitvraag, rapportage_2025, indicator, nhg, alice, staff
+):
+    meld_meting(
+        indicator=indicator,
+        user=staff,
+        jaar=2024,
+        waarde=Decimal("31"),
+        peildatum=datetime.date(2025, 4, 1),
+    )
+    werkitem = item(uitvraag, nhg, Werkitem.Soort.METING)
+    answer_figure(werkitem, alice, "30")
+    assert figure_of(rapportage_2025) == "31\u00a0% (2024)"
+
+    services.accepteer(werkitem=werkitem, user=staff)
+    assert figure_of(rapportage_2025) == "30\u00a0% (2024)"
+
+
+def test_leaving_out_answers_adds_no_query(
+    uitvraag,
+    rapportage_2025,
+    dvt,
+    diagnostiek,
+    nhg,
+    zn,
+    alice,
+    charlie,
+    staff,
+    django_assert_num_queries,
+):
+    # traject, phases, themes, agreements, their parties, their updates, earlier reports,
+    # the implementation-wide report, indicators, their measurements.
+    with django_assert_num_queries(10):
+        build_content(rapportage_2025)
+
+    answer(item(uitvraag, nhg), alice, "Het antwoord in de uitvraag.")
+    services.accepteer(werkitem=item(uitvraag, nhg), user=staff)
+    answer(item(uitvraag, zn), charlie, "Nog te beoordelen.")
+    answer_figure(item(uitvraag, nhg, Werkitem.Soort.METING), alice, "28")
+    for nummer in range(3, 8):
+        afspraak = VerbeterafspraakFactory(
+            traject=dvt, thema=diagnostiek, nummer=nummer, regiehouder=nhg
+        )
+        IndicatorFactory(verbeterafspraak=afspraak, leverancier=nhg)
+        VoortgangsupdateFactory(verbeterafspraak=afspraak, peildatum=datetime.date(2025, 9, 1))
+    with django_assert_num_queries(10):
+        build_content(rapportage_2025)
