@@ -7,13 +7,18 @@ peildatum after the answers.
 """
 
 import datetime
+import io
+import re
 from decimal import Decimal
 
 import pytest
+from pypdf import PdfReader
 
 from afspraken.models import Status
 from afspraken.services import meld_meting
 from rapportages.content import build_content
+from rapportages.rendering import render_html, render_report_pdf
+from rapportages.services import publiceer_rapportage
 from tests.factories import (
     IndicatorFactory,
     RapportageFactory,
@@ -248,3 +253,106 @@ def test_leaving_out_answers_adds_no_query(
         VoortgangsupdateFactory(verbeterafspraak=afspraak, peildatum=datetime.date(2025, 9, 1))
     with django_assert_num_queries(10):
         build_content(rapportage_2025)
+
+
+# The concept marks what the round still waits for.
+
+
+def _part(html: str, element_id: str, tag: str) -> str:
+    """The element with this id, up to its closing tag (not nested in itself)."""
+    match = re.search(rf'<{tag}[^>]* id="{element_id}".*?</{tag}>', html, re.DOTALL)
+    assert match, element_id
+    return match.group(0)
+
+
+@pytest.fixture
+def ronde_halfweg(uitvraag, nhg, zn, alice, charlie, staff):
+    """NHG's progress waiting for review, ZN's sent back, NHG's figure still open."""
+    answer(item(uitvraag, nhg), alice, "Het antwoord in de uitvraag.")
+    answer(item(uitvraag, zn), charlie, "Eerste antwoord van ZN.")
+    services.stuur_terug(werkitem=item(uitvraag, zn), user=staff, opmerking="Graag concreter.")
+    return uitvraag
+
+
+def test_the_concept_marks_each_item_of_the_round_that_is_not_accepted(
+    client, staff, ronde_halfweg, rapportage_2025, indicator
+):
+    client.force_login(staff)
+    html = client.get(rapportage_2025.get_concept_url()).text
+
+    assert (
+        '<p class="uitvraagmarkering uitvraagmarkering--ingediend">Uitvraag 2025: wacht op '
+        "beoordeling</p>"
+    ) in _part(html, "afspraak-1", "article")
+    assert "Uitvraag 2025: teruggestuurd" in _part(html, "afspraak-2", "article")
+    assert (
+        '<p class="uitvraagmarkering uitvraagmarkering--open">Uitvraag 2025, cijfer over 2024: '
+        "nog niet beantwoord</p>"
+    ) in _part(html, f"indicator-{indicator.pk}", "section")
+    assert "&lt;p" not in html
+    stand = _part(html, "uitvraagstand-kop", "p") + html.split('id="uitvraagstand-kop"')[1]
+    assert "Uitvraag 2025: loopt nog" in stand
+    assert "De uitvraag 2025 stelt 3 vragen over deze rapportage" in stand
+    for regel in [
+        "Geaccepteerd: 0",
+        "Wacht op beoordeling: 1",
+        "Teruggestuurd: 1",
+        "Nog niet beantwoord: 1",
+    ]:
+        assert regel in stand
+    assert f'href="{ronde_halfweg.get_absolute_url()}"' in stand
+
+
+def test_an_accepted_item_carries_no_mark(client, staff, ronde_halfweg, rapportage_2025, nhg):
+    services.accepteer(werkitem=item(ronde_halfweg, nhg), user=staff)
+    client.force_login(staff)
+    html = client.get(rapportage_2025.get_concept_url()).text
+
+    afspraak = _part(html, "afspraak-1", "article")
+    assert "Uitvraag 2025:" not in afspraak
+    assert "Uitvraag 2025, cijfer over 2024: nog niet beantwoord" in afspraak  # its indicator
+    assert "Geaccepteerd: 1" in html
+    assert "Wacht op beoordeling: 0" in html
+
+
+def test_the_implementation_wide_concept_marks_figures_in_its_overview(
+    ronde_halfweg, indicator, dvt
+):
+    rapportage = RapportageFactory(
+        soort="implementatie", traject=None, jaar=2025, peildatum=datetime.date(2025, 11, 1)
+    )
+    html = render_html(build_content(rapportage, with_uitvraag=True))
+
+    row = next(r for r in html.split("<tr>") if indicator.naam in r and "<th scope" in r)
+    assert "Uitvraag 2025, cijfer over 2024: nog niet beantwoord" in row
+    assert "Uitvraag 2025: wacht op beoordeling" in _part(html, f"{dvt.slug}-afspraak-1", "article")
+
+
+def test_a_report_of_another_year_or_without_a_round_shows_nothing_of_it(
+    ronde_halfweg, dvt, rapportage
+):
+    html = render_html(build_content(rapportage, with_uitvraag=True))  # the report of 2022
+
+    assert "uitvraagmarkering" not in html
+    assert "uitvraagstand" not in html
+
+
+def test_a_published_edition_carries_no_marks(ronde_halfweg, rapportage_2025):
+    content = build_content(rapportage_2025, with_uitvraag=True)
+    assert content.uitvraag is not None
+    assert "Uitvraag 2025" not in render_html(content, published=True)
+
+    editie = publiceer_rapportage(rapportage=rapportage_2025, user=ronde_halfweg.geopend_door)
+    assert "Uitvraag 2025" not in editie.html
+    assert "uitvraagmarkering" not in editie.html
+
+
+def test_the_concept_pdf_carries_the_marks(ronde_halfweg, rapportage_2025):
+    content = build_content(rapportage_2025, with_uitvraag=True)
+    pdf = render_report_pdf(content, html=render_html(content))
+
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    text = " ".join(text.split())
+    assert "Uitvraag 2025: wacht op beoordeling" in text
+    assert "Uitvraag 2025: teruggestuurd" in text
+    assert "Wacht op beoordeling: 1" in text
