@@ -59,6 +59,15 @@ class Uitvraag(models.Model):
     )
     trajecten = models.ManyToManyField(Traject, related_name="uitvragen", verbose_name="trajecten")
     status = models.CharField("status", max_length=10, choices=Status, default=Status.OPEN)
+    gesloten_op = models.DateTimeField("gesloten op", null=True, blank=True, editable=False)
+    gesloten_bij = models.CharField(
+        "gesloten bij",
+        max_length=400,
+        blank=True,
+        editable=False,
+        help_text="Wat de uitvraag sloot, als het een publicatie was: welke editie van welke "
+        "rapportage.",
+    )
     geopend_door = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -12,6 +12,8 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
 from pypdf import PdfReader
 
 from afspraken.models import Status
@@ -20,13 +22,17 @@ from rapportages.content import build_content
 from rapportages.rendering import render_html, render_report_pdf
 from rapportages.services import publiceer_rapportage
 from tests.factories import (
+    FaseperiodeFactory,
     IndicatorFactory,
     RapportageFactory,
+    TrajectFactory,
     VerbeterafspraakFactory,
     VoortgangsupdateFactory,
 )
+from trajecten.models import Faseperiode
 from uitvragen import services
-from uitvragen.models import Werkitem
+from uitvragen.models import Uitvraag, Werkitem
+from uitvragen.services import sluit_na_publicatie
 
 ANTWOORD_DATUM = datetime.date(2025, 10, 20)
 
@@ -356,3 +362,97 @@ def test_the_concept_pdf_carries_the_marks(ronde_halfweg, rapportage_2025):
     assert "Uitvraag 2025: wacht op beoordeling" in text
     assert "Uitvraag 2025: teruggestuurd" in text
     assert "Wacht op beoordeling: 1" in text
+
+
+# Publishing closes the round.
+
+
+@pytest.fixture
+def implementatie_2025(db):
+    return RapportageFactory(
+        soort="implementatie",
+        traject=None,
+        jaar=2025,
+        titel="Voortgangsrapportage implementatiefase 2025",
+        peildatum=datetime.date(2025, 11, 1),
+    )
+
+
+def test_publishing_the_implementation_wide_report_closes_the_round(
+    client, ronde_halfweg, implementatie_2025, rapportage_2025, nhg, zn, charlie, staff
+):
+    editie = publiceer_rapportage(rapportage=implementatie_2025, user=staff)
+
+    uitvraag = Uitvraag.objects.get()
+    assert uitvraag.status == Uitvraag.Status.GESLOTEN
+    assert uitvraag.gesloten_bij == (
+        "de publicatie van editie 1 van Voortgangsrapportage implementatiefase 2025"
+    )
+    assert uitvraag.gesloten_op >= editie.published_at
+    # Frozen: nothing is answered, reviewed or reminded any more.
+    with pytest.raises(ValidationError, match="gesloten"):
+        answer(item(uitvraag, zn), charlie, "Te laat.")
+    with pytest.raises(ValidationError, match="gesloten"):
+        services.accepteer(werkitem=item(uitvraag, nhg), user=staff)
+    assert services.verstuur_herinneringen(uitvraag=uitvraag) == 0
+
+    client.force_login(staff)
+    page = client.get(reverse("uitvragen:detail", args=[uitvraag.pk])).text
+    assert "bij de publicatie van editie 1 van Voortgangsrapportage implementatiefase 2025" in page
+    assert "Uitvraag sluiten" not in page
+    concept = client.get(rapportage_2025.get_concept_url()).text
+    assert "Uitvraag 2025: gesloten" in concept
+    assert (
+        "De uitvraag 2025 is gesloten bij de publicatie van editie 1 van Voortgangsrapportage "
+        "implementatiefase 2025"
+    ) in concept
+    assert "uitvraagmarkering" not in concept  # what was not accepted then never counts
+
+
+def test_publishing_one_trajectorys_report_leaves_a_round_over_more_open(
+    staff, dvt, eerder, indicator, rapportage_2025
+):
+    other = TrajectFactory(naam="Chronische nierschade")
+    FaseperiodeFactory(
+        traject=other, fase=Faseperiode.Fase.IMPLEMENTATIE, startdatum=datetime.date(2024, 1, 1)
+    )
+    uitvraag = services.open_uitvraag(
+        jaar=2025,
+        peildatum=datetime.date(2025, 10, 1),
+        deadline=datetime.date(2025, 11, 15),
+        user=staff,
+        notify=False,
+    )
+    assert set(uitvraag.trajecten.all()) == {dvt, other}
+
+    publiceer_rapportage(rapportage=rapportage_2025, user=staff)
+
+    uitvraag.refresh_from_db()
+    assert (uitvraag.status, uitvraag.gesloten_bij) == (Uitvraag.Status.OPEN, "")
+
+
+def test_publishing_a_report_of_another_year_leaves_the_round_open(
+    ronde_halfweg, rapportage, staff
+):
+    publiceer_rapportage(rapportage=rapportage, user=staff)  # 2022's
+
+    assert Uitvraag.objects.get().is_open
+
+
+def test_a_publication_that_fails_leaves_the_round_open(
+    ronde_halfweg, implementatie_2025, staff, monkeypatch
+):
+    closed = []
+
+    def close_then_fail(**kwargs):
+        closed.append(sluit_na_publicatie(**kwargs))
+        raise RuntimeError("De schijf is vol.")
+
+    monkeypatch.setattr("rapportages.services.sluit_na_publicatie", close_then_fail)
+    with pytest.raises(RuntimeError):
+        publiceer_rapportage(rapportage=implementatie_2025, user=staff)
+
+    assert closed and closed[0] is not None  # it was closed, then rolled back
+    uitvraag = Uitvraag.objects.get()
+    assert (uitvraag.status, uitvraag.gesloten_op, uitvraag.gesloten_bij) == ("open", None, "")
+    assert not implementatie_2025.edities.exists()
