@@ -311,9 +311,9 @@ class TrajectChapter:
 
 # What the concept says of a round's item that is not accepted, in the order of the summary.
 UITVRAAG_MARKERINGEN = {
-    Werkitem.Status.OPEN: "nog niet beantwoord",
     Werkitem.Status.INGEDIEND: "wacht op beoordeling",
     Werkitem.Status.TERUGGESTUURD: "teruggestuurd",
+    Werkitem.Status.OPEN: "nog niet beantwoord",
 }
 
 
