@@ -112,11 +112,12 @@ def _oordeel(indicator: Indicator, reeks: list[tuple[int, Decimal]]) -> str:
     return Oordeel.OP_KOERS if way >= time else Oordeel.NIET_OP_KOERS
 
 
-def beoordeel_alle(indicatoren, on: datetime.date, *, of=None) -> list[Beoordeling]:
+def beoordeel_alle(indicatoren, on: datetime.date, *, of=None, metingen=None) -> list[Beoordeling]:
     """Judge indicators at a date, with one query for all their measurements.
 
     `of`, a queryset of those same indicators, selects their measurements by a subquery
-    rather than by a list of thousands of ids.
+    rather than by a list of thousands of ids. `metingen`, a queryset of measurements, limits
+    those that count (a report leaves out answers not yet accepted).
     """
     indicatoren = list(indicatoren)
     if not indicatoren:
@@ -125,7 +126,8 @@ def beoordeel_alle(indicatoren, on: datetime.date, *, of=None) -> list[Beoordeli
     # (jaar, waarde) per measurement: all that judging needs, and tens of thousands in a
     # report, so no model instance each.
     among = by_indicator if of is None else of.values("pk")
-    metingen = Meting.objects.filter(indicator__in=among).as_of(on)
+    metingen = Meting.objects.all() if metingen is None else metingen
+    metingen = metingen.filter(indicator__in=among).as_of(on)
     for indicator_id, jaar, waarde in metingen.values_list("indicator_id", "jaar", "waarde"):
         by_indicator[indicator_id].append((jaar, waarde))
     return [_beoordeel(indicator, by_indicator[indicator.pk]) for indicator in indicatoren]

@@ -205,16 +205,18 @@ class VerbeterafspraakQuerySet(models.QuerySet):
             return self.filter(as_betrokken).exclude(as_regiehouder)
         return self.filter(as_regiehouder | as_betrokken)
 
-    def with_status_op(self, on=None, *, prefix: str = "status"):
+    def with_status_op(self, on=None, *, prefix: str = "status", updates=None):
         """The status at a date: the only place it is worked out, for pages, admin and reports.
 
         Annotates `status_code` (NO_STATUS when nothing was reported on or before the date),
         `status_update_id` (the update that set it, or None) and `status_peildatum`. `on` is a
         date (default today) or an expression such as `OuterRef(...)`, and `prefix` renames the
-        annotations, so that one query can hold the status at two dates.
+        annotations, so that one query can hold the status at two dates. `updates`, a queryset
+        of updates, limits those that count (a report leaves out answers not yet accepted).
         """
         on = on or timezone.localdate()
-        deciding = Voortgangsupdate.objects.filter(verbeterafspraak=OuterRef("pk")).as_of(on)
+        updates = Voortgangsupdate.objects.all() if updates is None else updates
+        deciding = updates.filter(verbeterafspraak=OuterRef("pk")).as_of(on)
         return self.annotate(
             **{
                 f"{prefix}_code": Coalesce(

@@ -24,12 +24,14 @@ from afspraken.models import (
     STATUS_CHOICES,
     Indicator,
     IndicatorFigures,
+    Meting,
     Verbeterafspraak,
     Voortgangsupdate,
     status_label,
 )
 from portal.core.memory import without_cyclic_gc
 from trajecten.models import Faseperiode, Thema, Traject
+from uitvragen.models import Uitvraag, Werkitem, without_unaccepted_answers
 
 from . import charts
 from .models import Rapportage
@@ -307,12 +309,55 @@ class TrajectChapter:
         return self.phases[0].startdatum.year if self.phases else None
 
 
+# What the concept says of a round's item that is not accepted, in the order of the summary.
+UITVRAAG_MARKERINGEN = {
+    Werkitem.Status.INGEDIEND: "wacht op beoordeling",
+    Werkitem.Status.TERUGGESTUURD: "teruggestuurd",
+    Werkitem.Status.OPEN: "nog niet beantwoord",
+}
+
+
+@dataclass
+class UitvraagStand:
+    """The reporting round of the report's year, as far as it asks about the report's
+    trajectories: what a concept says of it. Never part of an edition."""
+
+    uitvraag: Uitvraag
+    counts: Counter
+    """The round's items in the report per review state (`Werkitem.Status`)."""
+    afspraken: dict[int, str]
+    """Per agreement whose progress item is not accepted, the item's state."""
+    indicatoren: dict[int, str]
+    """Per indicator whose figure item is not accepted, the item's state."""
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def rows(self) -> list[tuple[str, str, int]]:
+        """(state, label, count), accepted first."""
+        labels = {Werkitem.Status.GEACCEPTEERD: "geaccepteerd", **UITVRAAG_MARKERINGEN}
+        return [(status, label, self.counts[status]) for status, label in labels.items()]
+
+    def markering(self, status: str) -> str:
+        return f"Uitvraag {self.uitvraag.jaar}: {UITVRAAG_MARKERINGEN[status]}"
+
+    def markering_cijfer(self, status: str) -> str:
+        return (
+            f"Uitvraag {self.uitvraag.jaar}, cijfer over {self.uitvraag.meetjaar}: "
+            f"{UITVRAAG_MARKERINGEN[status]}"
+        )
+
+
 @dataclass
 class ReportContent:
     rapportage: Rapportage
     chapters: list[TrajectChapter]
     implementatierapportage: Rapportage | None
     """For a trajectory report: the implementation-wide report of the same year, if any."""
+    uitvraag: UitvraagStand | None = None
+    """For a concept (`build_content(..., with_uitvraag=True)`): the round of its year."""
 
     @property
     def counts(self) -> StatusCounts:
@@ -355,10 +400,41 @@ def trajecten_covered_by(rapportage: Rapportage):
     return Traject.objects.filter(pk__in=faseperiodes.values("traject"))
 
 
-def build_content(rapportage: Rapportage) -> ReportContent:
-    """Everything the report shows, in 9 queries (10 for a trajectory report)."""
+def build_content(rapportage: Rapportage, *, with_uitvraag: bool = False) -> ReportContent:
+    """Everything the report shows, in 9 queries (10 for a trajectory report).
+
+    `with_uitvraag`, for a concept: also the state of the reporting round of the report's
+    year (`UitvraagStand`), in one query more, two when there is a round.
+    """
     with without_cyclic_gc(kept=True):
-        return _build_content(rapportage)
+        content = _build_content(rapportage)
+        if with_uitvraag:
+            content.uitvraag = _uitvraag_stand(rapportage, [c.traject.pk for c in content.chapters])
+        return content
+
+
+def _uitvraag_stand(rapportage: Rapportage, traject_ids: list[int]) -> UitvraagStand | None:
+    """The round of the report's year and its items about the report's trajectories; None
+    when there is no round or it asks nothing about them. A closed round marks nothing: what
+    was not accepted then never counts."""
+    uitvraag = Uitvraag.objects.filter(jaar=rapportage.jaar).first()
+    if uitvraag is None:
+        return None
+    rows = Werkitem.objects.filter(uitvraag=uitvraag, traject__in=traject_ids).values_list(
+        "soort", "verbeterafspraak_id", "indicator_id", "status"
+    )
+    counts, afspraken, indicatoren = Counter(), {}, {}
+    for soort, afspraak_id, indicator_id, status in rows.order_by():
+        counts[status] += 1
+        if status == Werkitem.Status.GEACCEPTEERD or not uitvraag.is_open:
+            continue
+        if soort == Werkitem.Soort.METING:
+            indicatoren[indicator_id] = status
+        else:
+            afspraken.setdefault(afspraak_id, status)
+    if not counts:
+        return None
+    return UitvraagStand(uitvraag, counts, afspraken, indicatoren)
 
 
 def _build_content(rapportage: Rapportage) -> ReportContent:
@@ -408,7 +484,8 @@ def _build_content(rapportage: Rapportage) -> ReportContent:
     ]
     nummers = {afspraak.pk: afspraak.nummer for afspraak in afspraken}
     indicator_results: dict[int, list[IndicatorResult]] = {}
-    for beoordeling in beoordeel_alle(indicatoren, peildatum, of=of_trajecten):
+    counting = without_unaccepted_answers(Meting.objects.all())
+    for beoordeling in beoordeel_alle(indicatoren, peildatum, of=of_trajecten, metingen=counting):
         indicator = beoordeling.indicator
         key = indicator.verbeterafspraak_id or -indicator.traject_id
         result = IndicatorResult(beoordeling, nummers.get(indicator.verbeterafspraak_id))
@@ -454,7 +531,8 @@ def _afspraken(rapportage: Rapportage, traject_ids: list[int]):
     """The agreements as rows, ordered by number, and per agreement (status, the pk of the
     update that set it, the status at the previous report's peildatum): two queries.
 
-    Both statuses come from the one definition in `with_status_op()`.
+    Both statuses come from the one definition in `with_status_op()`, of the updates that
+    count (`without_unaccepted_answers()`).
     """
     previous_peildatum = (
         Rapportage.objects.filter(
@@ -463,14 +541,15 @@ def _afspraken(rapportage: Rapportage, traject_ids: list[int]):
         .order_by("-jaar")
         .values("peildatum")[:1]
     )
+    counting = without_unaccepted_answers(Voortgangsupdate.objects.all())
     columns = ["pk", "nummer", "titel", "thema_id", "traject_id", "streefjaar", "streefwaarde"]
     if rapportage.is_eindevaluatie:
         columns.append("omschrijving")
     rows = (
         Verbeterafspraak.objects.filter(traject__in=traject_ids)
-        .with_status_op(rapportage.peildatum)
+        .with_status_op(rapportage.peildatum, updates=counting)
         .annotate(vorige_peildatum=Subquery(previous_peildatum))
-        .with_status_op(OuterRef("vorige_peildatum"), prefix="vorige")
+        .with_status_op(OuterRef("vorige_peildatum"), prefix="vorige", updates=counting)
         .order_by("nummer")
         .values_list(
             *columns,
@@ -507,8 +586,8 @@ def _afspraken(rapportage: Rapportage, traject_ids: list[int]):
 
 def _updates(rapportage, traject_ids, period_starts, statuses) -> dict[int, list]:
     """Per agreement, oldest first, the updates up to the peildatum that the report tells:
-    those of the chapter's period and the one that set the status. One query."""
-    known = Voortgangsupdate.objects.filter(
+    those of the chapter's period that count and the one that set the status. One query."""
+    known = without_unaccepted_answers(Voortgangsupdate.objects.all()).filter(
         verbeterafspraak__traject__in=traject_ids, peildatum__lte=rapportage.peildatum
     )
     starts = set(period_starts.values())

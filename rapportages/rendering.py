@@ -79,8 +79,9 @@ def render_html(
     """The report as a complete HTML document.
 
     `published` renders the published form (with `editie` on the cover); otherwise it is a
-    concept and says so. Nothing depends on who asks, so the result can be stored as is;
-    `panel` is HTML put above a concept in the browser (the editors' publishing panel).
+    concept and says so, with the state of the year's reporting round if the content has it.
+    Nothing depends on who asks, so the result can be stored as is; `panel` is HTML put above
+    a concept in the browser (the editors' publishing panel).
     `deel` and `paginanummers` render one part of a report laid out in parts
     (`render_pdf_in_parts`).
     """
@@ -91,6 +92,8 @@ def render_html(
         "rapportage": rapportage,
         "editie": editie,
         "concept": not published,
+        # An edition never says what a round still waits for: it is what the round came to.
+        "uitvraag": None if published else content.uitvraag,
         "concept_pdf_url": reverse("rapportages:concept_pdf", kwargs={"pk": rapportage.pk}),
         "peildatum": jinja.datum(rapportage.peildatum),
         "peildatum_kort": jinja.datum_kort(rapportage.peildatum),

@@ -6,6 +6,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from trajecten.models import Traject
+from uitvragen.services import sluit_na_publicatie
 
 from .content import build_content, trajecten_covered_by
 from .models import Editie, Opdracht, Rapportage
@@ -42,13 +43,17 @@ def publiceer_rapportage(
     read: an update being added to one of them is either finished and in the edition, or waits
     and is then refused.
 
-    All of it is one transaction: a worker that stops halfway leaves no edition and nothing
-    frozen. Run for an `opdracht` (a background job, `rapportages/tasks.py`), it is idempotent:
-    the job records its edition in this same transaction, and a second run of the job (after
-    a worker stopped, or by a second worker) waits for the report's lock, finds that edition
-    and returns it without publishing again. The job's `nummer` is the edition the editor
-    asked for; when another edition came first, publishing is refused. `progress` is told the
-    stage (`fase=...`) and pages as the work goes on.
+    An edition that covers every trajectory of the open reporting round of its year closes
+    that round (`sluit_na_publicatie`): what it asked is now answered in print.
+
+    All of it is one transaction: a worker that stops halfway leaves no edition, nothing
+    frozen and the round open. Run for an `opdracht` (a background job,
+    `rapportages/tasks.py`), it is idempotent: the job records its edition in this same
+    transaction, and a second run of the job (after a worker stopped, or by a second worker)
+    waits for the report's lock, finds that edition and returns it without publishing again.
+    The job's `nummer` is the edition the editor asked for; when another edition came first,
+    publishing is refused. `progress` is told the stage (`fase=...`) and pages as the work
+    goes on.
     """
     progress = progress or _no_progress
     rapportage = (
@@ -93,6 +98,11 @@ def publiceer_rapportage(
     editie.pdf_sha256 = Editie.checksum(editie.pdf)
     editie.save()
     bewaar_standen(content, editie)
+    sluit_na_publicatie(
+        jaar=rapportage.jaar,
+        trajecten=covered,
+        bij=f"de publicatie van editie {editie.nummer} van {editie.titel}",
+    )
     if opdracht is not None:
         # Done in the same transaction as the edition: never one without the other.
         Opdracht.objects.filter(pk=opdracht.pk).update(

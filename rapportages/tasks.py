@@ -116,7 +116,7 @@ def voer_opdracht_uit(opdracht_id: int, poging: int) -> str:
 
 
 def _concept_pdf(opdracht: Opdracht, voortgang: "Voortgang") -> dict:
-    content = build_content(opdracht.rapportage)
+    content = build_content(opdracht.rapportage, with_uitvraag=True)
     pdf = render_report_pdf(content, html=render_html(content), progress=voortgang.report)
     voortgang.report(fase=Opdracht.Fase.OPSLAAN)
     return {"pdf": pdf, "verloopt_op": timezone.now() + CONCEPT_PDF_BEWAARD}

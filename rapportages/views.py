@@ -114,7 +114,7 @@ def concept_detail(request, pk):
         },
         request=request,
     )
-    return HttpResponse(render_html(build_content(rapportage), panel=panel))
+    return HttpResponse(render_html(build_content(rapportage, with_uitvraag=True), panel=panel))
 
 
 def _unfinished(opdracht: Opdracht | None) -> Opdracht | None:

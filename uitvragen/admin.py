@@ -1,6 +1,8 @@
-"""Rounds in the admin: to look up and correct a round's deadline and message. A round is
-opened on its page (`/uitvragen/nieuw/`), through `open_uitvraag()`, which makes its work
-items and mails the parties; items change only by answering and reviewing, never here."""
+"""Rounds in the admin: to look up and correct an open round's deadline and message. A round
+is opened on its page (`/uitvragen/nieuw/`), through `open_uitvraag()`, which makes its work
+items and mails the parties; items change only by answering and reviewing, never here, and
+the exchange on them (`Beoordeling`) is not in the admin at all. A closed round is frozen:
+the admin only shows it."""
 
 from django.contrib import admin
 from django.shortcuts import redirect
@@ -36,13 +38,36 @@ class WerkitemInline(admin.TabularInline):
 class UitvraagAdmin(BadInputMixin, admin.ModelAdmin):
     list_display = ["jaar", "peildatum", "deadline", "status"]
     list_filter = ["status"]
-    fields = ["jaar", "peildatum", "deadline", "bericht", "status", "trajecten", "geopend_door"]
-    readonly_fields = ["jaar", "peildatum", "status", "trajecten", "geopend_door"]
+    fields = [
+        "jaar",
+        "peildatum",
+        "deadline",
+        "bericht",
+        "status",
+        "gesloten_op",
+        "gesloten_bij",
+        "trajecten",
+        "geopend_door",
+    ]
+    readonly_fields = [
+        "jaar",
+        "peildatum",
+        "status",
+        "gesloten_op",
+        "gesloten_bij",
+        "trajecten",
+        "geopend_door",
+    ]
     inlines = [WerkitemInline]
 
     def add_view(self, request, form_url="", extra_context=None):
         # Opening a round is more than a row: it has a page of its own.
         return redirect("uitvragen:create")
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and not obj.is_open:
+            return False
+        return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -59,6 +59,15 @@ class Uitvraag(models.Model):
     )
     trajecten = models.ManyToManyField(Traject, related_name="uitvragen", verbose_name="trajecten")
     status = models.CharField("status", max_length=10, choices=Status, default=Status.OPEN)
+    gesloten_op = models.DateTimeField("gesloten op", null=True, blank=True, editable=False)
+    gesloten_bij = models.CharField(
+        "gesloten bij",
+        max_length=400,
+        blank=True,
+        editable=False,
+        help_text="Wat de uitvraag sloot, als het een publicatie was: welke editie van welke "
+        "rapportage.",
+    )
     geopend_door = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -373,6 +382,21 @@ class Beoordeling(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.werkitem}: {self.get_actie_display()}"
+
+
+def without_unaccepted_answers(queryset):
+    """The updates or measurements of `queryset` that count in a report.
+
+    An update or measurement given as the answer to a round's item counts only once it is
+    that item's accepted answer: one waiting for review, sent back, or replaced by a revised
+    answer does not, and a report shows what was reported before it. What was reported
+    outside any round counts as always. Two subqueries, whatever the number of rows.
+    """
+    veld = {Voortgangsupdate: "voortgangsupdate", Meting: "meting"}[queryset.model]
+    heeft_antwoord = {f"{veld}__isnull": False}
+    gegeven = Beoordeling.objects.filter(actie=Beoordeling.Actie.BEANTWOORD, **heeft_antwoord)
+    geaccepteerd = Werkitem.objects.filter(status=Werkitem.Status.GEACCEPTEERD, **heeft_antwoord)
+    return queryset.exclude(Q(pk__in=gegeven.values(veld)) & ~Q(pk__in=geaccepteerd.values(veld)))
 
 
 class Herinnering(models.Model):

@@ -119,12 +119,35 @@ def open_uitvraag(
 def sluit_uitvraag(*, uitvraag: Uitvraag, user) -> Uitvraag:
     """Close a round: nothing more is answered, reviewed or reminded."""
     _require_redacteur(user)
-    with transaction.atomic():
-        Uitvraag.objects.filter(pk=uitvraag.pk).update(
-            status=Uitvraag.Status.GESLOTEN, updated_at=timezone.now()
-        )
+    _sluit(uitvraag)
     uitvraag.refresh_from_db()
     return uitvraag
+
+
+def sluit_na_publicatie(*, jaar: int, trajecten, bij: str) -> Uitvraag | None:
+    """Close the open round of `jaar` when a report just published covers every trajectory
+    it asks about (the implementation-wide report does, a trajectory's own report seldom):
+    that edition is the round's outcome, so nothing in it changes any more. Returns the round
+    closed, or None.
+
+    Called by publishing, inside its transaction (a publication that fails leaves the round
+    open), which has checked the right to publish; `trajecten` are the pks of the trajectories
+    the report covers (a queryset of them will do), `bij` says which edition closed it.
+    """
+    with transaction.atomic():
+        uitvraag = Uitvraag.objects.open().select_for_update().filter(jaar=jaar).first()
+        if uitvraag is None or uitvraag.trajecten.exclude(pk__in=trajecten).exists():
+            return None
+        _sluit(uitvraag, bij=bij)
+    uitvraag.refresh_from_db()
+    return uitvraag
+
+
+def _sluit(uitvraag: Uitvraag, *, bij: str = "") -> None:
+    now = timezone.now()
+    Uitvraag.objects.open().filter(pk=uitvraag.pk).update(
+        status=Uitvraag.Status.GESLOTEN, gesloten_op=now, gesloten_bij=bij, updated_at=now
+    )
 
 
 def _lock_item(werkitem: Werkitem) -> Werkitem:

@@ -354,12 +354,14 @@ def demo_totp_devices() -> list[TOTPDevice]:
 
 
 def _load_rapportages(*, publish: bool) -> None:
-    """The implementation-wide reports and, with `publish`, a first edition of every report
-    that has a publication date, on that date.
+    """The implementation-wide reports, this year's a concept, and, with `publish`, a first
+    edition of every report that has a publication date, on that date.
 
     A report that already has an edition is left alone, so loading twice changes nothing.
     """
-    for jaar, published_on in IMPLEMENTATIE_PUBLISHED.items():
+    # This year's is a concept, to show what the year's round still waits for.
+    concept = {timezone.localdate().year: None}
+    for jaar, published_on in {**IMPLEMENTATIE_PUBLISHED, **concept}.items():
         _upsert(
             Rapportage,
             soort=Rapportage.Soort.IMPLEMENTATIE,

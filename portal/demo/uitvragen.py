@@ -93,7 +93,9 @@ def _dit_jaar(jaar: int, reporters: dict, redactie) -> None:
         user=redactie,
         notify=False,
     )
-    today = timezone.localdate()
+    # The state asked for, at the round's peildatum (today, before it): so the year's concept
+    # report, of a later peildatum, tells the accepted answers.
+    peildatum = min(uitvraag.peildatum, timezone.localdate())
     items = _answerable(uitvraag, reporters)
     # Two of NHG's accepted, one of NIV's sent back, one of NVALT's waiting; the rest open.
     plan = {
@@ -109,8 +111,8 @@ def _dit_jaar(jaar: int, reporters: dict, redactie) -> None:
         _answer(
             werkitem,
             reporters[werkitem.partij.afkorting],
-            today,
-            DIT_JAAR_TEKST.format(datum=today.strftime("%d-%m-%Y")),
+            peildatum,
+            DIT_JAAR_TEKST.format(datum=peildatum.strftime("%d-%m-%Y")),
         )
         if doel == "geaccepteerd":
             services.accepteer(werkitem=werkitem, user=redactie)

@@ -9,6 +9,7 @@ from afspraken.models import Status
 from rapportages.models import Editie, Opdracht, Rapportage
 from rapportages.services import publiceer_rapportage
 from tests.factories import RapportageFactory, UserFactory, VoortgangsupdateFactory, body
+from uitvragen.services import open_uitvraag
 
 DVT_URL = "/rapportages/diepe-veneuze-trombose-en-longembolie/2022/"
 DVT_PDF_URL = "/rapportages/diepe-veneuze-trombose-en-longembolie/2022.pdf"
@@ -338,6 +339,16 @@ def test_concept_page_takes_a_fixed_number_of_queries(
     # session and user (and the session saved again), the device of the staff member's second
     # factor, the report, its editions, its background jobs, the permission check, and the
     # report's content: independent of the number of agreements (indicators: one query, two
-    # with any).
-    with django_assert_num_queries(17):
+    # with any), and the reporting round of its year (its items: one more when there is one).
+    with django_assert_num_queries(18):
+        assert client.get(rapportage.get_concept_url()).status_code == 200
+
+    open_uitvraag(
+        jaar=rapportage.jaar,
+        peildatum=datetime.date(2022, 10, 1),
+        deadline=datetime.date(2022, 11, 15),
+        user=staff,
+        notify=False,
+    )
+    with django_assert_num_queries(19):
         assert client.get(rapportage.get_concept_url()).status_code == 200

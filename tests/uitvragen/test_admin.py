@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from uitvragen import services
 from uitvragen.models import Uitvraag
 
 
@@ -44,3 +45,18 @@ def test_nothing_is_deleted_in_the_admin(client, uitvraag, staff, name):
     response = client.get(reverse(f"admin:uitvragen_{name}_changelist"))
     assert response.status_code == 200
     assert "delete_selected" not in response.text
+
+
+def test_a_closed_round_is_only_shown_in_the_admin(client, uitvraag, staff):
+    services.sluit_uitvraag(uitvraag=uitvraag, user=staff)
+    client.force_login(staff)
+    url = reverse("admin:uitvragen_uitvraag_change", args=[uitvraag.pk])
+
+    response = client.get(url)
+    assert response.status_code == 200
+    assert 'name="deadline"' not in response.text
+    assert 'name="_save"' not in response.text
+    response = client.post(url, {"deadline": "2025-12-01", "bericht": "Toch nog"})
+    assert response.status_code == 403
+    uitvraag.refresh_from_db()
+    assert (str(uitvraag.deadline), uitvraag.bericht) == ("2025-11-15", "Graag uw stand van zaken.")

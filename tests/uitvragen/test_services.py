@@ -233,6 +233,37 @@ def test_a_closed_round_takes_no_answers(uitvraag, alice, staff, nhg):
         answer(item(uitvraag, nhg), alice)
 
 
+def test_a_closed_round_takes_no_review(uitvraag, alice, staff, nhg):
+    answer(item(uitvraag, nhg), alice)
+    services.sluit_uitvraag(uitvraag=uitvraag, user=staff)
+    with pytest.raises(ValidationError, match="gesloten"):
+        services.accepteer(werkitem=item(uitvraag, nhg), user=staff)
+    with pytest.raises(ValidationError, match="gesloten"):
+        services.stuur_terug(werkitem=item(uitvraag, nhg), user=staff, opmerking="Nee.")
+    assert item(uitvraag, nhg).status == Werkitem.Status.INGEDIEND
+    assert services.verstuur_herinneringen(uitvraag=uitvraag) == 0
+
+
+def test_closing_by_hand_records_when_but_no_publication(uitvraag, staff):
+    services.sluit_uitvraag(uitvraag=uitvraag, user=staff)
+    uitvraag.refresh_from_db()
+    assert uitvraag.gesloten_op is not None
+    assert uitvraag.gesloten_bij == ""
+
+
+def test_a_round_closes_after_a_publication_only_if_it_covers_all_its_trajectories(uitvraag, dvt):
+    other = TrajectFactory(naam="Ander traject")
+    assert services.sluit_na_publicatie(jaar=2025, trajecten=[other.pk], bij="x") is None
+    assert services.sluit_na_publicatie(jaar=2024, trajecten=[dvt.pk], bij="x") is None
+    assert Uitvraag.objects.get().is_open
+
+    closed = services.sluit_na_publicatie(jaar=2025, trajecten=[dvt.pk, other.pk], bij="editie 1")
+    assert (closed.status, closed.gesloten_bij) == (Uitvraag.Status.GESLOTEN, "editie 1")
+    # Closed once: a second publication changes nothing.
+    assert services.sluit_na_publicatie(jaar=2025, trajecten=[dvt.pk], bij="editie 2") is None
+    assert Uitvraag.objects.get().gesloten_bij == "editie 1"
+
+
 def test_a_figure_answers_its_item_for_the_items_year(uitvraag, alice, nhg):
     werkitem = item(uitvraag, nhg, Werkitem.Soort.METING)
     meting = services.beantwoord_meting(
