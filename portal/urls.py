@@ -1,9 +1,11 @@
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemaps
 from django.urls import include, path
 
 from rapportages.feeds import TrajectRapportages
 
 from . import accounts, mfa, views
+from .sitemaps import SITEMAPS
 
 # The trajectory pages show agreements and reports together, so they belong to the composed site;
 # their names stay in the `trajecten` namespace, where `Traject.get_absolute_url()` looks.
@@ -16,6 +18,15 @@ trajecten_urls = [
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # An index of sections, each paged (`?p=2`) when it outgrows one sitemap's limit.
+    path("sitemap.xml", sitemaps.index, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path(
+        "sitemap-<section>.xml",
+        sitemaps.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="django.contrib.sitemaps.views.sitemap",
+    ),
+    path("robots.txt", views.robots_txt, name="robots"),
     path("admin/", admin.site.urls),
     # Before Django's account pages: a throttled password reset in place of its own.
     path("accounts/password_reset/", accounts.PasswordResetView.as_view(), name="password_reset"),

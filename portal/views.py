@@ -1,6 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from afspraken import views as afspraken_views
@@ -172,3 +174,11 @@ def _indicator_groups(traject, user, meting_form) -> list[dict]:
         groups.values(),
         key=lambda g: (g["afspraak"] is not None, g["afspraak"] and g["afspraak"].nummer),
     )
+
+
+@require_safe
+def robots_txt(request):
+    """Everything public may be indexed; the sitemap says what there is."""
+    lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /accounts/", ""]
+    lines.append(f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}")
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

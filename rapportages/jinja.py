@@ -48,6 +48,13 @@ def isodatetime(value: datetime.datetime) -> str:
     return timezone.localtime(value).isoformat()
 
 
+def isodate(value: datetime.date) -> str:
+    """`2023-11-01`; a moment as its day in the portal's time zone."""
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value).date()
+    return value.isoformat()
+
+
 def markdown(value: str) -> Markup:
     """A staff text (inleiding, conclusies, vervolg): sanitised Markdown, as everywhere in the
     portal; its length limit bounds the work."""
@@ -79,6 +86,7 @@ def environment(**options) -> Environment:
         abbr=abbr,
         datum=datum,
         datum_kort=datum_kort,
+        isodate=isodate,
         isodatetime=isodatetime,
         markdown=markdown,
         linebreaks=linebreaks,

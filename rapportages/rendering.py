@@ -101,6 +101,7 @@ def render_html(
         "richting_labels": dict(Indicator.Richting.choices),
         # Unhashed paths: a stored edition must keep finding its stylesheet after a deploy.
         "static_prefix": static_prefix(),
+        "portaal_url": portal_url().rstrip("/"),
         "deel": deel,
         "paginanummers": paginanummers or {},
     }
@@ -118,7 +119,7 @@ def render_pdf(html: str, *, progress: Callable[..., None] | None = None) -> byt
     # The stylesheets are the document's own links (rapportage-pdf.css is its print stylesheet),
     # fetched from our static files.
     source = HTML(string=html, base_url=portal_url(), url_fetcher=StaticURLFetcher())
-    options = {"pdf_variant": PDF_VARIANT}
+    options = {"pdf_variant": PDF_VARIANT, "custom_metadata": True}
     with _weasyprint_progress(progress):
         # What `HTML.write_pdf` does, in its two steps, so that the page count is known between.
         document = source.render(font_config=FontConfiguration(), **options)
@@ -218,7 +219,8 @@ def render_pdf_in_parts(
         else:
             raise RuntimeError("De lengte van de inhoudsopgave verandert met de paginanummers.")
         parts.insert(0, folder / "deel-0.pdf")
-        front.write_pdf(parts[0], pdf_variant=PDF_VARIANT)
+        # The first part's document information is the whole PDF's (pdf_join).
+        front.write_pdf(parts[0], pdf_variant=PDF_VARIANT, custom_metadata=True)
         del front
         footer = folder / "paginavoet.pdf"
         _footer_document(front_pages + body_pages, font_config).write_pdf(footer)

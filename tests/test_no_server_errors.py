@@ -122,6 +122,7 @@ def world(alice, staff, afspraak, dvt):
     return {
         ("afspraken", "pk"): afspraak.pk,
         ("", "pk"): afspraak.pk,  # the agreement page at the portal level (a visitor's view)
+        ("", "section"): "afspraken",  # a section of the sitemap
         # One value for a round's and a work item's pages: an item's, so its pages are tried
         # with a row behind them (the round's pages have tests of their own).
         ("uitvragen", "pk"): uitvraag.werkitems.order_by("pk").first().pk,

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from afspraken.models import Status
 from rapportages.models import GepubliceerdeStand
@@ -262,3 +263,81 @@ def test_feed_queries_do_not_grow(client, db, django_assert_num_queries, count):
         EditieFactory(rapportage=RapportageFactory(traject=TrajectFactory()))
     with django_assert_num_queries(1):
         client.get(reverse("rapportages:feed"))
+
+
+# Findable: a published report carries a government publication's metadata.
+
+
+def test_a_published_report_names_its_publisher_date_type_and_letter(dvt, afspraken, staff):
+    import io
+
+    import pikepdf
+
+    rapportage = RapportageFactory(
+        traject=dvt,
+        jaar=2022,
+        titel="Voortgang DVT 2022",
+        peildatum=PEILDATUM_2022,
+        brief_datum=datetime.date(2022, 12, 20),
+        brief_kenmerk="2022-0815",
+    )
+    editie = publiceer_rapportage(rapportage=rapportage, user=staff)
+    for name, value in {
+        "DCTERMS.title": "Voortgang DVT 2022",
+        "DCTERMS.publisher": "Zorginstituut Nederland",
+        "DCTERMS.type": "rapport",
+        "DCTERMS.language": "nl",
+        "DCTERMS.isPartOf": "Brief aan de minister van VWS van 2022-12-20, kenmerk 2022-0815",
+    }.items():
+        assert f'<meta name="{name}" content="{value}">' in editie.html
+    issued = timezone.localdate(editie.published_at).isoformat()
+    assert f'<meta name="DCTERMS.issued" content="{issued}">' in editie.html
+    assert f'{editie.get_absolute_url()}">' in editie.html  # the identifier
+    pdf = pikepdf.open(io.BytesIO(bytes(editie.pdf)))
+    info = pdf.docinfo
+    assert str(info["/Title"]) == "Voortgang DVT 2022"
+    assert str(info["/Author"]) == "Zorginstituut Nederland"
+    custom = {str(key): str(value) for key, value in info.items()}
+    assert any(
+        "publisher" in key.lower() and value == "Zorginstituut Nederland"
+        for key, value in custom.items()
+    ), custom
+    assert any(
+        "ispartof" in key.lower() and "2022-0815" in value for key, value in custom.items()
+    ), custom
+
+
+def test_the_sitemap_lists_public_pages_only(client, dvt, afspraken, gepubliceerd):
+    nieuw = VerbeterafspraakFactory(traject=dvt, thema=afspraken[0].thema, nummer=9)
+    concept = RapportageFactory(traject=dvt, jaar=2023, peildatum=datetime.date(2023, 11, 1))
+    index = client.get("/sitemap.xml").text
+    sections = re.findall(r"<loc>http://testserver(/sitemap-\w+\.xml)</loc>", index)
+    assert sections == [
+        f"/sitemap-{name}.xml" for name in ("vast", "trajecten", "afspraken", "rapportages")
+    ]
+    urls = set()
+    for section in sections:
+        response = client.get(section)
+        assert response.status_code == 200
+        urls |= set(re.findall(r"<loc>http://testserver([^<]+)</loc>", response.text))
+    assert {"/", traject_url(dvt), gepubliceerd.rapportage.get_absolute_url()} <= urls
+    assert {afspraak_url(a) for a in afspraken} <= urls
+    assert afspraak_url(nieuw) not in urls
+    assert concept.get_absolute_url() not in urls
+    for url in urls:  # every page it names is there for a visitor
+        assert client.get(url).status_code == 200, url
+
+
+def test_robots_txt_points_at_the_sitemap(client, db):
+    response = client.get("/robots.txt")
+    assert response["Content-Type"].startswith("text/plain")
+    assert "Sitemap: http://testserver/sitemap.xml" in response.text
+    assert "Disallow: /admin/" in response.text
+
+
+@pytest.mark.parametrize("url", ["/", "/trajecten/", "/rapportages/"])
+def test_public_pages_have_a_title_description_and_language(client, db, url):
+    text = client.get(url).text
+    assert '<html lang="nl">' in text
+    assert re.search(r"<title>[^<]+ \| Zorginstituut Nederland</title>", text)
+    assert re.search(r'<meta name="description" content="[^"]{40,}">', text)
