@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, render
 
 from afspraken.views import DateTexts, StatusBadges, detail_url_maker
 from rapportages.models import Editie, GepubliceerdeStand
+from rapportages.openbaar import gepubliceerde_beoordelingen
 from trajecten.models import Traject
 
 LAATSTE_RAPPORTAGES = 5
@@ -74,11 +75,30 @@ def traject_detail(request, slug):
         "trajecten/traject_openbaar.html",
         {
             "traject": traject,
+            "indicator_groepen": _indicator_groups(traject, standen),
             "themas": list(themas.items()),
             "edities": edities,
             "peildatum": max((stand.peildatum for stand in standen), default=None),
         },
     )
+
+
+def _indicator_groups(traject, standen) -> list[dict]:
+    """The trajectory's own indicators, then those of each agreement a report showed, judged as
+    the newest report judged them."""
+    shown = {stand.verbeterafspraak_id: stand for stand in standen}
+    indicatoren = [
+        indicator
+        for indicator in traject.indicatoren.select_related("leverancier")
+        if indicator.verbeterafspraak_id is None or indicator.verbeterafspraak_id in shown
+    ]
+    groups: dict = {}
+    for beoordeling in gepubliceerde_beoordelingen(traject, indicatoren):
+        stand = shown.get(beoordeling.indicator.verbeterafspraak_id)
+        group = groups.setdefault(stand and stand.nummer, {"afspraak": stand, "beoordelingen": []})
+        group["beoordelingen"].append(beoordeling)
+    # The trajectory as a whole first, then the agreements by number.
+    return [groups[key] for key in sorted(groups, key=lambda nummer: (nummer is not None, nummer or 0))]
 
 
 def _newest_editie_per_rapportage(traject):

@@ -501,6 +501,9 @@ class GepubliceerdeStand(models.Model):
     def __str__(self):
         return f"{self.nummer}. {self.titel} ({self.editie})"
 
+    def get_absolute_url(self):
+        return reverse("afspraken:detail", kwargs={"pk": self.verbeterafspraak_id})
+
     @property
     def status_label(self) -> str:
         return status_label(self.status)

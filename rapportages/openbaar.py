@@ -4,6 +4,10 @@
 `GepubliceerdeStand.objects.nieuwste()` reads the newest per agreement.
 """
 
+from afspraken.evaluatie import beoordeel_alle
+from afspraken.models import Meting
+from uitvragen.models import without_unaccepted_answers
+
 from .content import ReportContent
 from .models import Editie, GepubliceerdeStand
 
@@ -41,3 +45,16 @@ def standen_van(content: ReportContent, editie: Editie) -> list[GepubliceerdeSta
 
 def bewaar_standen(content: ReportContent, editie: Editie) -> None:
     GepubliceerdeStand.objects.bulk_create(standen_van(content, editie), batch_size=1_000)
+
+
+def gepubliceerde_beoordelingen(traject, indicatoren) -> list:
+    """The indicators of a trajectory judged as its newest published report judged them: on
+    the date up to which publishing froze the trajectory (`Traject.bevroren_tot`, the newest
+    published peildatum), with the figures that count in a report. Nothing reported after it
+    (frozen dates take no new figures) and no answer that was not accepted. Empty while no
+    report about the trajectory was published."""
+    if traject.bevroren_tot is None:
+        return []
+    return beoordeel_alle(
+        indicatoren, traject.bevroren_tot, metingen=without_unaccepted_answers(Meting.objects.all())
+    )

@@ -341,3 +341,38 @@ def test_public_pages_have_a_title_description_and_language(client, db, url):
     assert '<html lang="nl">' in text
     assert re.search(r"<title>[^<]+ \| Zorginstituut Nederland</title>", text)
     assert re.search(r'<meta name="description" content="[^"]{40,}">', text)
+
+
+def test_a_visitor_sees_a_figure_only_after_the_next_report(client, dvt, afspraken, rapportage, staff, alice):
+    from decimal import Decimal
+
+    from afspraken.services import meld_meting
+    from tests.factories import IndicatorFactory
+
+    indicator = IndicatorFactory(verbeterafspraak=afspraken[0], naam="Verwijzingen zonder beslisregel")
+    meld_meting(indicator=indicator, user=alice, jaar=2021, waarde=Decimal("35"), peildatum=datetime.date(2022, 6, 1))
+    publiceer_rapportage(rapportage=rapportage, user=staff)
+    meld_meting(indicator=indicator, user=alice, jaar=2022, waarde=Decimal("27"), peildatum=datetime.date(2023, 3, 1))
+
+    def figures():
+        response = client.get(traject_url(dvt))
+        [groep] = response.context["indicator_groepen"]
+        assert groep["afspraak"].nummer == 1
+        [beoordeling] = groep["beoordelingen"]
+        return beoordeling.laatste
+
+    r = client.get(traject_url(dvt))
+    assert "Verwijzingen zonder beslisregel" in r.text
+    assert figures() == (2021, Decimal("35"))
+    volgende = RapportageFactory(traject=dvt, jaar=2023, titel="Tweede", peildatum=datetime.date(2023, 11, 1))
+    publiceer_rapportage(rapportage=volgende, user=staff)
+    assert figures() == (2022, Decimal("27"))
+
+
+def test_no_indicator_is_shown_before_any_report(client, dvt, afspraken):
+    from tests.factories import IndicatorFactory
+
+    IndicatorFactory(verbeterafspraak=afspraken[0])
+    response = client.get(traject_url(dvt))
+    assert response.context["indicator_groepen"] == []
+    assert 'id="indicatoren"' not in response.text
