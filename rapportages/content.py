@@ -355,15 +355,19 @@ def trajecten_covered_by(rapportage: Rapportage):
     return Traject.objects.filter(pk__in=faseperiodes.values("traject"))
 
 
-def build_content(rapportage: Rapportage) -> ReportContent:
-    """Everything the report shows, in 9 queries (10 for a trajectory report)."""
+def build_content(rapportage: Rapportage, *, traject_ids: list[int] | None = None) -> ReportContent:
+    """Everything the report shows, in 9 queries (10 for a trajectory report); with
+    `traject_ids`, only the chapters of those of its trajectories (each as in the whole)."""
     with without_cyclic_gc(kept=True):
-        return _build_content(rapportage)
+        return _build_content(rapportage, traject_ids)
 
 
-def _build_content(rapportage: Rapportage) -> ReportContent:
+def _build_content(rapportage: Rapportage, only: list[int] | None = None) -> ReportContent:
     peildatum = rapportage.peildatum
-    trajecten = list(trajecten_covered_by(rapportage).with_details().order_by("naam"))
+    covered = trajecten_covered_by(rapportage)
+    if only is not None:
+        covered = covered.filter(pk__in=only)
+    trajecten = list(covered.with_details().order_by("naam"))
     traject_ids = [t.pk for t in trajecten]
     by_pk = {traject.pk: traject for traject in trajecten}
 
