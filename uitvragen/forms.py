@@ -115,7 +115,7 @@ class ReactieForm(forms.Form):
         error_messages={"required": "Kies Akkoord of Opmerking."},
     )
     opmerking = forms.CharField(
-        label="Opmerking",
+        label="Uw opmerking",
         required=False,
         max_length=OPMERKING_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
