@@ -13,8 +13,9 @@ REDACTIE_GROEP = "Redactie Zorginstituut"
 BEHEER_GROEP = "Beheer Zorginstituut"
 REDACTIE_APPS = ["trajecten", "afspraken", "uitvragen", "rapportages"]
 # Never edited or deleted by anyone: a progress update (a correction is a new one), a
-# published edition (a new edition is published instead) and a step in a round's review.
-FINAL_MODELS = ["voortgangsupdate", "editie", "beoordeling"]
+# published edition (a new edition is published instead), a step in a round's review and a
+# party's reaction in hoor en wederhoor.
+FINAL_MODELS = ["voortgangsupdate", "editie", "beoordeling", "reactie"]
 
 # The audit trail (django-simple-history's Historical* models): read by both roles, written
 # only by the models themselves.

@@ -98,7 +98,9 @@ def _indicator_groups(traject, standen) -> list[dict]:
         group = groups.setdefault(stand and stand.nummer, {"afspraak": stand, "beoordelingen": []})
         group["beoordelingen"].append(beoordeling)
     # The trajectory as a whole first, then the agreements by number.
-    return [groups[key] for key in sorted(groups, key=lambda nummer: (nummer is not None, nummer or 0))]
+    return [
+        groups[key] for key in sorted(groups, key=lambda nummer: (nummer is not None, nummer or 0))
+    ]
 
 
 def _newest_editie_per_rapportage(traject):

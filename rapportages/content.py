@@ -400,14 +400,17 @@ def trajecten_covered_by(rapportage: Rapportage):
     return Traject.objects.filter(pk__in=faseperiodes.values("traject"))
 
 
-def build_content(rapportage: Rapportage, *, with_uitvraag: bool = False) -> ReportContent:
-    """Everything the report shows, in 9 queries (10 for a trajectory report).
+def build_content(
+    rapportage: Rapportage, *, with_uitvraag: bool = False, traject_ids: list[int] | None = None
+) -> ReportContent:
+    """Everything the report shows, in 9 queries (10 for a trajectory report); with
+    `traject_ids`, only the chapters of those of its trajectories (each as in the whole).
 
     `with_uitvraag`, for a concept: also the state of the reporting round of the report's
     year (`UitvraagStand`), in one query more, two when there is a round.
     """
     with without_cyclic_gc(kept=True):
-        content = _build_content(rapportage)
+        content = _build_content(rapportage, traject_ids)
         if with_uitvraag:
             content.uitvraag = _uitvraag_stand(rapportage, [c.traject.pk for c in content.chapters])
         return content
@@ -437,9 +440,12 @@ def _uitvraag_stand(rapportage: Rapportage, traject_ids: list[int]) -> UitvraagS
     return UitvraagStand(uitvraag, counts, afspraken, indicatoren)
 
 
-def _build_content(rapportage: Rapportage) -> ReportContent:
+def _build_content(rapportage: Rapportage, only: list[int] | None = None) -> ReportContent:
     peildatum = rapportage.peildatum
-    trajecten = list(trajecten_covered_by(rapportage).with_details().order_by("naam"))
+    covered = trajecten_covered_by(rapportage)
+    if only is not None:
+        covered = covered.filter(pk__in=only)
+    trajecten = list(covered.with_details().order_by("naam"))
     traject_ids = [t.pk for t in trajecten]
     by_pk = {traject.pk: traject for traject in trajecten}
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import feeds, views
+from . import feeds, views, wederhoor
 
 app_name = "rapportages"
 urlpatterns = [
@@ -13,6 +13,18 @@ urlpatterns = [
     # Background work on a concept (publishing it, its PDF): how far it is, and its result.
     path("concept/<int:pk>/opdracht/<int:opdracht>/", views.opdracht_detail, name="opdracht"),
     path("concept/<int:pk>/opdracht/<int:opdracht>.pdf", views.opdracht_pdf, name="opdracht_pdf"),
+    # Hoor en wederhoor on a round's concept text: the parties' page and the staff's overview.
+    path("wederhoor/<int:pk>/", wederhoor.wederhoor, name="wederhoor"),
+    path(
+        "wederhoor/<int:pk>/overzicht/",
+        wederhoor.wederhoor_overzicht,
+        name="wederhoor_overzicht",
+    ),
+    path(
+        "wederhoor/<int:pk>/overzicht/<int:traject>/",
+        wederhoor.wederhoor_traject,
+        name="wederhoor_traject",
+    ),
     # The implementation-wide report; before the trajectory routes, which would match too.
     path("implementatie/<int:jaar>/", views.rapportage_detail, name="implementatie"),
     path("implementatie/<int:jaar>.pdf", views.rapportage_pdf, name="implementatie_pdf"),

@@ -207,3 +207,9 @@ def test_the_demo_has_an_open_round_and_a_closed_one():
     vorig = Uitvraag.objects.get(jaar=jaar - 1)
     assert not vorig.is_open
     assert vorig.werkitems.filter(status=Werkitem.Status.GEACCEPTEERD).count() > 5
+    # Last year's parties reviewed the concept text; this year's window is not open yet.
+    assert huidig.wederhoor_tot is None
+    assert sorted(vorig.reacties.values_list("partij__afkorting", "soort")) == [
+        ("NHG", "akkoord"),
+        ("NIV", "opmerking"),
+    ]

@@ -131,6 +131,7 @@ def world(alice, staff, afspraak, dvt):
         ("rapportages", "slug"): dvt.slug,
         ("rapportages", "jaar"): 2022,
         ("rapportages", "nummer"): 1,
+        ("rapportages", "traject"): dvt.pk,  # of hoor en wederhoor's staff pages
         ("trajecten", "slug"): dvt.slug,
         ("", "uidb64"): urlsafe_base64_encode(force_bytes(alice.pk)),
         ("", "token"): default_token_generator.make_token(alice),

@@ -9,7 +9,7 @@ from django.shortcuts import redirect
 
 from portal.core.history import BadInputMixin
 
-from .models import Herinnering, Uitvraag, Werkitem
+from .models import Herinnering, Reactie, Uitvraag, Werkitem
 
 
 class WerkitemInline(admin.TabularInline):
@@ -34,6 +34,35 @@ class WerkitemInline(admin.TabularInline):
         return False
 
 
+class ReactieInline(admin.TabularInline):
+    """The parties' reactions in hoor en wederhoor: only ever added, on the parties' page."""
+
+    model = Reactie
+    fields = ["created_at", "partij", "verbeterafspraak", "soort", "opmerking", "door"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+    verbose_name_plural = "reacties in hoor en wederhoor"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("partij", "verbeterafspraak", "door")
+            .order_by("verbeterafspraak__nummer", "partij__afkorting", "-created_at", "-pk")
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Uitvraag)
 class UitvraagAdmin(BadInputMixin, admin.ModelAdmin):
     list_display = ["jaar", "peildatum", "deadline", "status"]
@@ -46,19 +75,23 @@ class UitvraagAdmin(BadInputMixin, admin.ModelAdmin):
         "status",
         "gesloten_op",
         "gesloten_bij",
+        "wederhoor_tot",
         "trajecten",
         "geopend_door",
     ]
+    # The review window is opened on the round's page, through `open_wederhoor()`, which
+    # mails the parties.
     readonly_fields = [
         "jaar",
         "peildatum",
         "status",
         "gesloten_op",
         "gesloten_bij",
+        "wederhoor_tot",
         "trajecten",
         "geopend_door",
     ]
-    inlines = [WerkitemInline]
+    inlines = [WerkitemInline, ReactieInline]
 
     def add_view(self, request, form_url="", extra_context=None):
         # Opening a round is more than a row: it has a page of its own.
@@ -78,6 +111,25 @@ class HerinneringAdmin(BadInputMixin, admin.ModelAdmin):
     list_display = ["datum", "user", "uitvraag", "handmatig_door"]
     list_filter = ["uitvraag"]
     list_select_related = ["user", "uitvraag", "handmatig_door"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Reactie)
+class ReactieAdmin(BadInputMixin, admin.ModelAdmin):
+    """Read only: a reaction is never edited or deleted."""
+
+    list_display = ["created_at", "uitvraag", "partij", "verbeterafspraak", "soort", "door"]
+    list_filter = ["uitvraag", "soort"]
+    list_select_related = ["uitvraag", "partij", "verbeterafspraak", "door"]
+    search_fields = ["opmerking", "partij__afkorting", "verbeterafspraak__titel"]
 
     def has_add_permission(self, request):
         return False

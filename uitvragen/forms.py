@@ -7,7 +7,7 @@ from afspraken.forms import MetingForm, VoortgangsupdateForm
 from portal.core.history import ModelMultipleChoiceField
 from trajecten.models import Traject
 
-from .models import OPMERKING_MAX_LENGTH, Uitvraag, Werkitem
+from .models import OPMERKING_MAX_LENGTH, Reactie, Uitvraag, Werkitem
 from .services import standaard_trajecten
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -82,3 +82,54 @@ def antwoord_form(werkitem: Werkitem, user, data=None):
     partij.initial = werkitem.partij_id
     partij.widget = forms.HiddenInput()
     return form
+
+
+# Hoor en wederhoor.
+
+
+class WederhoorForm(forms.Form):
+    """Staff open the review window of a round, or move its last day."""
+
+    wederhoor_tot = forms.DateField(
+        label="Reageren kan tot en met",
+        widget=DATE,
+        help_text="De partijen krijgen een mail met een link naar de concepttekst over hun "
+        "afspraken.",
+    )
+
+    def __init__(self, *args, uitvraag: Uitvraag, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["wederhoor_tot"].initial = uitvraag.wederhoor_tot or (
+            timezone.localdate() + datetime.timedelta(weeks=2)
+        )
+
+
+class ReactieForm(forms.Form):
+    """A party's reaction on the concept text about one agreement. The page holds one per
+    agreement and party, each with its own prefix; the hidden fields say which one is posted."""
+
+    soort = forms.ChoiceField(
+        label="Uw reactie",
+        choices=Reactie.Soort.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Kies Akkoord of Opmerking."},
+    )
+    opmerking = forms.CharField(
+        label="Uw opmerking",
+        required=False,
+        max_length=OPMERKING_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Wat moet er anders in de tekst? Alleen bij Opmerking.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        soort, opmerking = data.get("soort"), data.get("opmerking", "").strip()
+        if soort == Reactie.Soort.OPMERKING and not opmerking:
+            self.add_error("opmerking", "Schrijf bij een opmerking wat er anders moet.")
+        if soort == Reactie.Soort.AKKOORD and opmerking:
+            self.add_error(
+                "opmerking",
+                "Bij akkoord hoort geen opmerking; kies Opmerking als u iets wilt meegeven.",
+            )
+        return data

@@ -6,6 +6,11 @@ progress update or measurement that answers it (both append-only: a revised answ
 one) and keeps its review state. `Beoordeling` is the exchange on an item, only ever added to:
 each answer, acceptance and sending back, with its comment. `Herinnering` records who was
 reminded on which day, so that a reminder goes out at most once a day per person.
+
+*Hoor en wederhoor*: when the concept report is ready, staff set the round's `wederhoor_tot`;
+until that day each party involved in an agreement says whether it agrees with the concept
+text about it (`Reactie`, only ever added to: the newest per round, agreement and party
+counts).
 """
 
 import datetime
@@ -68,6 +73,13 @@ class Uitvraag(models.Model):
         help_text="Wat de uitvraag sloot, als het een publicatie was: welke editie van welke "
         "rapportage.",
     )
+    wederhoor_tot = models.DateField(
+        "hoor en wederhoor tot en met",
+        null=True,
+        blank=True,
+        help_text="Tot en met deze dag reageren de partijen op de concepttekst over hun "
+        "afspraken. Leeg: nog niet geopend.",
+    )
     geopend_door = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -101,6 +113,12 @@ class Uitvraag(models.Model):
                 name="uitvraag_deadline_na_peildatum",
                 violation_error_message="De deadline moet na de peildatum liggen.",
             ),
+            models.CheckConstraint(
+                condition=Q(wederhoor_tot__isnull=True)
+                | Q(wederhoor_tot__gt=models.F("peildatum")),
+                name="uitvraag_wederhoor_na_peildatum",
+                violation_error_message="Hoor en wederhoor loopt tot een dag na de peildatum.",
+            ),
         ]
 
     def __str__(self):
@@ -128,6 +146,15 @@ class Uitvraag(models.Model):
 
     def is_verlopen(self, on: datetime.date | None = None) -> bool:
         return (on or timezone.localdate()) > self.deadline
+
+    def is_wederhoor_open(self, on: datetime.date | None = None) -> bool:
+        """Whether the parties may react to the concept text now: the round is open (closing
+        it freezes the reactions) and the window runs to and including `wederhoor_tot`."""
+        return (
+            self.is_open
+            and self.wederhoor_tot is not None
+            and (on or timezone.localdate()) <= self.wederhoor_tot
+        )
 
 
 def indicator_expects_figure(indicator: Indicator, meetjaar: int) -> bool:
@@ -440,3 +467,94 @@ class Herinnering(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.datum:%d-%m-%Y}"
+
+
+class ReactieQuerySet(AppendOnlyQuerySet):
+    def for_user(self, user):
+        """The reactions a user may see: all for an editor, else those of the user's parties."""
+        if not user.is_authenticated:
+            return self.none()
+        if is_redacteur(user):
+            return self.all()
+        return self.filter(partij__in=sorted(partij_ids_for(user)))
+
+    def newest(self):
+        """Only the reaction that counts: the newest of each party on each agreement in each
+        round (the highest pk: they are only ever added)."""
+        later = Reactie.objects.filter(
+            uitvraag=models.OuterRef("uitvraag"),
+            verbeterafspraak=models.OuterRef("verbeterafspraak"),
+            partij=models.OuterRef("partij"),
+            pk__gt=models.OuterRef("pk"),
+        )
+        return self.filter(~models.Exists(later))
+
+
+class Reactie(AppendOnlyModel):
+    """What a party says, in hoor en wederhoor, about the concept text on one of its
+    agreements: akkoord, or an opmerking. Never edited or deleted: a party that changes its
+    mind reacts again, and the newest reaction counts."""
+
+    FINAL = "Een reactie wordt nooit gewijzigd of verwijderd; reageer opnieuw."
+
+    class Soort(models.TextChoices):
+        AKKOORD = "akkoord", "Akkoord"
+        OPMERKING = "opmerking", "Opmerking"
+
+    uitvraag = models.ForeignKey(
+        Uitvraag, on_delete=models.CASCADE, related_name="reacties", verbose_name="uitvraag"
+    )
+    verbeterafspraak = models.ForeignKey(
+        Verbeterafspraak,
+        on_delete=models.PROTECT,
+        related_name="reacties",
+        verbose_name="verbeterafspraak",
+    )
+    partij = models.ForeignKey(
+        Partij, on_delete=models.PROTECT, related_name="reacties", verbose_name="partij"
+    )
+    soort = models.CharField("reactie", max_length=10, choices=Soort)
+    opmerking = models.TextField(
+        "opmerking",
+        blank=True,
+        max_length=OPMERKING_MAX_LENGTH,
+        validators=[MaxLengthValidator(OPMERKING_MAX_LENGTH)],
+    )
+    door = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="door",
+        null=True,
+        blank=True,
+    )
+    created_at = models.DateTimeField("op", auto_now_add=True)
+
+    objects = ReactieQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "reactie op het concept"
+        verbose_name_plural = "reacties op het concept"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["uitvraag", "verbeterafspraak", "partij"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(soort__in=["akkoord", "opmerking"]),
+                name="reactie_soort_bekend",
+                violation_error_message="Kies Akkoord of Opmerking.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(soort="opmerking") | ~Q(opmerking=""),
+                name="reactie_opmerking_met_tekst",
+                violation_error_message="Schrijf bij een opmerking wat er anders moet.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(soort="akkoord") | Q(opmerking=""),
+                name="reactie_akkoord_zonder_tekst",
+                violation_error_message="Bij akkoord hoort geen opmerking; kies Opmerking als u "
+                "iets wilt meegeven.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.uitvraag}: {self.partij} over afspraak {self.verbeterafspraak_id}"

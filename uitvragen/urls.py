@@ -15,4 +15,5 @@ urlpatterns = [
     path("<int:pk>/voortgang.xlsx", views.uitvraag_export, name="export"),
     path("<int:pk>/herinneren/", views.uitvraag_herinneren, name="herinneren"),
     path("<int:pk>/sluiten/", views.uitvraag_sluiten, name="sluiten"),
+    path("<int:pk>/wederhoor/", views.wederhoor_openen, name="wederhoor_openen"),
 ]

@@ -10,14 +10,15 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from afspraken.cijfers import getal
 from afspraken.models import Partij, Verbeterafspraak, is_redacteur, partij_ids_for
 from afspraken.services import UpdateConflict
 
-from . import services, voortgang
-from .forms import TerugsturenForm, UitvraagForm, antwoord_form
+from . import services, voortgang, wederhoor
+from .forms import TerugsturenForm, UitvraagForm, WederhoorForm, antwoord_form
 from .models import Uitvraag, Werkitem
 
 PER_PAGE = 25
@@ -77,7 +78,7 @@ def werklijst(request):
         .order_by("-jaar")
         .first()
     )
-    context = {"uitvraag": uitvraag}
+    context = {"uitvraag": uitvraag, "wederhoor": _wederhoor_for(partij_ids)}
     if uitvraag is not None:
         items = Werkitem.objects.filter(uitvraag=uitvraag, partij__in=partij_ids)
         counts = items.aggregate(**Werkitem.objects.tellingen())
@@ -96,6 +97,23 @@ def werklijst(request):
             "verlopen": uitvraag.is_verlopen(),
         }
     return render(request, "uitvragen/werklijst.html", context)
+
+
+def _wederhoor_for(partij_ids: list[int]) -> Uitvraag | None:
+    """The newest open round whose review window is open and that has an agreement of one of
+    these parties, as regiehouder or betrokken (one query)."""
+    afspraken = Verbeterafspraak.objects.involving(partij_ids)
+    return (
+        Uitvraag.objects.open()
+        .filter(
+            wederhoor_tot__gte=timezone.localdate(),
+            pk__in=Uitvraag.trajecten.through.objects.filter(
+                traject__in=afspraken.values("traject")
+            ).values("uitvraag"),
+        )
+        .order_by("-jaar")
+        .first()
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -308,7 +326,10 @@ class ItemFilter(forms.Form):
 @redacteur_required
 def uitvraag_detail(request, pk):
     """What came in, per item, to review; filtered by trajectory, party and state."""
-    uitvraag = get_object_or_404(Uitvraag, pk=pk)
+    return _render_round(request, get_object_or_404(Uitvraag, pk=pk))
+
+
+def _render_round(request, uitvraag: Uitvraag, *, wederhoor_form=None, status=200):
     filters = ItemFilter(request.GET or None, uitvraag=uitvraag)
     counts = Werkitem.objects.filter(uitvraag=uitvraag).aggregate(**Werkitem.objects.tellingen())
     items = Werkitem.objects.filter(uitvraag=uitvraag)
@@ -345,7 +366,10 @@ def uitvraag_detail(request, pk):
             "counts": counts,
             "query": _without_page(request.GET),
             "verlopen": uitvraag.is_verlopen(),
+            "wederhoor_form": wederhoor_form
+            or (WederhoorForm(uitvraag=uitvraag) if uitvraag.is_open else None),
         },
+        status=status,
     )
 
 
@@ -412,3 +436,26 @@ def uitvraag_sluiten(request, pk):
     services.sluit_uitvraag(uitvraag=uitvraag, user=request.user)
     messages.success(request, f"De uitvraag {uitvraag.jaar} is gesloten.")
     return redirect(reverse("uitvragen:detail", kwargs={"pk": uitvraag.pk}))
+
+
+@require_POST
+@redacteur_required
+def wederhoor_openen(request, pk):
+    """Open the round's review window, or move its last day; the parties get a mail."""
+    uitvraag = get_object_or_404(Uitvraag, pk=pk)
+    form = WederhoorForm(request.POST, uitvraag=uitvraag)
+    if form.is_valid():
+        try:
+            wederhoor.open_wederhoor(
+                uitvraag=uitvraag, tot=form.cleaned_data["wederhoor_tot"], user=request.user
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                "Hoor en wederhoor is open tot en met "
+                f"{date_format(uitvraag.wederhoor_tot, 'j F Y')}. De partijen krijgen een mail.",
+            )
+            return redirect(uitvraag)
+    return _render_round(request, uitvraag, wederhoor_form=form)

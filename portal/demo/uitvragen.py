@@ -1,5 +1,7 @@
-"""The demo's reporting rounds: last year's, answered, accepted and closed, and this year's,
-open, with some answers accepted, one sent back, one waiting for review and the rest open.
+"""The demo's reporting rounds: last year's, answered, accepted, reviewed by the parties in
+hoor en wederhoor (NHG agreed, NIV commented) and closed, and this year's, open, with some
+answers accepted, one sent back, one waiting for review and the rest open, and no review
+window yet.
 
 Everything goes through the round's services, as on the pages. A round that exists is left
 alone, so loading twice changes nothing. The demo sends no mail.
@@ -10,8 +12,8 @@ import datetime
 from django.utils import timezone
 
 from afspraken.models import NO_STATUS, Status
-from uitvragen import services
-from uitvragen.models import Uitvraag, Werkitem
+from uitvragen import services, wederhoor
+from uitvragen.models import Reactie, Uitvraag, Werkitem
 
 VORIG_JAAR_TEKST = (
     "Stand van zaken per oktober {jaar}: de partijen werken aan deze afspraak zoals eerder "
@@ -22,6 +24,10 @@ DIT_JAAR_TEKST = (
     "partijen. Het komende jaar volgt de invoering in de regio's."
 )
 TERUGGESTUURD = "Kunt u aangeven in hoeveel regio's de aanpak nu loopt, en wanneer de rest volgt?"
+WEDERHOOR_OPMERKING = (
+    "In de tekst staat dat de werkgroep elk kwartaal bijeenkomt; dat is sinds de zomer elke "
+    "maand. Graag aanpassen."
+)
 
 
 def load_uitvragen(reporters: dict) -> None:
@@ -78,7 +84,32 @@ def _vorig_jaar(jaar: int, reporters: dict, redactie) -> None:
             VORIG_JAAR_TEKST.format(jaar=jaar),
         )
         services.accepteer(werkitem=werkitem, user=redactie)
+    _wederhoor(uitvraag, reporters, redactie)
     services.sluit_uitvraag(uitvraag=uitvraag, user=redactie)
+
+
+def _wederhoor(uitvraag: Uitvraag, reporters: dict, redactie) -> None:
+    """Last year's review window, with NHG agreeing on its first agreement and NIV
+    commenting on its first; the round is closed after, which freezes them."""
+    wederhoor.open_wederhoor(
+        uitvraag=uitvraag, tot=timezone.localdate(), user=redactie, notify=False
+    )
+    reacties = {
+        "NHG": (Reactie.Soort.AKKOORD, ""),
+        "NIV": (Reactie.Soort.OPMERKING, WEDERHOOR_OPMERKING),
+    }
+    for werkitem in _answerable(uitvraag, reporters):
+        if werkitem.partij.afkorting not in reacties:
+            continue
+        soort, opmerking = reacties.pop(werkitem.partij.afkorting)
+        wederhoor.reageer(
+            uitvraag=uitvraag,
+            verbeterafspraak=werkitem.verbeterafspraak,
+            partij=werkitem.partij,
+            user=reporters[werkitem.partij.afkorting],
+            soort=soort,
+            opmerking=opmerking,
+        )
 
 
 def _dit_jaar(jaar: int, reporters: dict, redactie) -> None:

@@ -343,16 +343,32 @@ def test_public_pages_have_a_title_description_and_language(client, db, url):
     assert re.search(r'<meta name="description" content="[^"]{40,}">', text)
 
 
-def test_a_visitor_sees_a_figure_only_after_the_next_report(client, dvt, afspraken, rapportage, staff, alice):
+def test_a_visitor_sees_a_figure_only_after_the_next_report(
+    client, dvt, afspraken, rapportage, staff, alice
+):
     from decimal import Decimal
 
     from afspraken.services import meld_meting
     from tests.factories import IndicatorFactory
 
-    indicator = IndicatorFactory(verbeterafspraak=afspraken[0], naam="Verwijzingen zonder beslisregel")
-    meld_meting(indicator=indicator, user=alice, jaar=2021, waarde=Decimal("35"), peildatum=datetime.date(2022, 6, 1))
+    indicator = IndicatorFactory(
+        verbeterafspraak=afspraken[0], naam="Verwijzingen zonder beslisregel"
+    )
+    meld_meting(
+        indicator=indicator,
+        user=alice,
+        jaar=2021,
+        waarde=Decimal("35"),
+        peildatum=datetime.date(2022, 6, 1),
+    )
     publiceer_rapportage(rapportage=rapportage, user=staff)
-    meld_meting(indicator=indicator, user=alice, jaar=2022, waarde=Decimal("27"), peildatum=datetime.date(2023, 3, 1))
+    meld_meting(
+        indicator=indicator,
+        user=alice,
+        jaar=2022,
+        waarde=Decimal("27"),
+        peildatum=datetime.date(2023, 3, 1),
+    )
 
     def figures():
         response = client.get(traject_url(dvt))
@@ -364,7 +380,9 @@ def test_a_visitor_sees_a_figure_only_after_the_next_report(client, dvt, afsprak
     r = client.get(traject_url(dvt))
     assert "Verwijzingen zonder beslisregel" in r.text
     assert figures() == (2021, Decimal("35"))
-    volgende = RapportageFactory(traject=dvt, jaar=2023, titel="Tweede", peildatum=datetime.date(2023, 11, 1))
+    volgende = RapportageFactory(
+        traject=dvt, jaar=2023, titel="Tweede", peildatum=datetime.date(2023, 11, 1)
+    )
     publiceer_rapportage(rapportage=volgende, user=staff)
     assert figures() == (2022, Decimal("27"))
 

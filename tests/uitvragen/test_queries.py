@@ -61,8 +61,9 @@ SIZES = [2, 12]
 @pytest.mark.parametrize("ronde", SIZES, indirect=True)
 def test_worklist(client, ronde, alice, django_assert_num_queries):
     client.force_login(alice)
-    # Session, user, the user's parties, the open round, the counts, the page of items.
-    with django_assert_num_queries(6):
+    # Session, user, the user's parties, a round with its review window open, the open round,
+    # the counts, the page of items.
+    with django_assert_num_queries(7):
         response = client.get(reverse("uitvragen:werklijst"))
     assert "Welke regio&#x27;s?" in response.text
 
