@@ -12,11 +12,22 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from portal.core import tabellen
+from portal.core.tabellen import FORMATEN
+
 from .cijfers import getal
 from .evaluatie import beoordeel_alle
 from .filters import VerbeterafspraakFilter
 from .forms import MetingForm, VoortgangsupdateForm
-from .models import STATUS_CHOICES, Indicator, Meting, Verbeterafspraak, partij_ids_for
+from .models import (
+    STATUS_CHOICES,
+    Indicator,
+    Meting,
+    Verbeterafspraak,
+    is_redacteur,
+    partij_ids_for,
+    status_label,
+)
 from .services import UpdateConflict, meld_meting, rapporteer_voortgang
 
 PER_PAGE = 25
@@ -51,6 +62,11 @@ def afspraak_list(request):
         .order_by("traject__naam", "nummer")
     )
     filterset = VerbeterafspraakFilter(request.GET, queryset=afspraken, request=request)
+    formaat = request.GET.get("formaat")
+    if formaat in FORMATEN and filterset.is_valid():
+        download = _download(request, filterset.qs, formaat)
+        if download is not None:
+            return download
     paginator = Paginator(filterset.qs, PER_PAGE)  # filters, and keeps the query before status
     status_counts = _status_counts(filterset, request.GET)
     if status_counts:
@@ -69,6 +85,57 @@ def afspraak_list(request):
             "query": _without_page(request.GET),
             "filters_active": any(value for key, value in request.GET.items() if key != "pagina"),
         },
+    )
+
+
+MAX_DOWNLOAD = 5_000
+"""The most agreements one download holds: it is made in the request."""
+
+DOWNLOAD_KOLOMMEN = [
+    "Traject",
+    "Thema",
+    "Nummer",
+    "Titel",
+    "Streefjaar",
+    "Regiehouder",
+    "Betrokken partijen",
+    "Status",
+    "Stand per",
+    "Adres",
+]
+
+
+def _download(request, afspraken, formaat):
+    """The filtered list, all its pages, as a table; None (and a message) when it is too long."""
+    rows = list(afspraken[: MAX_DOWNLOAD + 1])
+    if len(rows) > MAX_DOWNLOAD:
+        messages.error(
+            request,
+            f"Een download bevat ten hoogste {MAX_DOWNLOAD:,} afspraken".replace(",", ".")
+            + ". Kies met de filters minder afspraken.",
+        )
+        return None
+    url_of = detail_url_maker()
+    base = request.build_absolute_uri("/").rstrip("/")
+    table = (
+        [
+            afspraak.traject.naam,
+            afspraak.thema.naam,
+            afspraak.nummer,
+            afspraak.titel,
+            afspraak.streefjaar,
+            regiehouder.afkorting,
+            ", ".join(partij.afkorting for partij in others),
+            status_label(afspraak.status_code),
+            afspraak.status_peildatum,
+            base + url_of(afspraak.pk),
+        ]
+        for afspraak in rows
+        for regiehouder, *others in [afspraak.partijen()]
+    )
+    naam = "afspraken" if is_redacteur(request.user) else "mijn-afspraken"
+    return tabellen.download(
+        f"{naam}-{timezone.localdate():%Y-%m-%d}", formaat, DOWNLOAD_KOLOMMEN, table
     )
 
 
