@@ -2,10 +2,16 @@
 agreements as the newest published reports show them (`GepubliceerdeStand`), never the live
 state that parties are still working on. Logged-in users keep the live pages."""
 
+from django import forms
+from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Subquery
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 
-from afspraken.views import DateTexts, StatusBadges, detail_url_maker
+from afspraken.models import STATUS_CHOICES, status_label
+from afspraken.views import PER_PAGE, DateTexts, StatusBadges, detail_url_maker
+from portal.core import tabellen
+from portal.core.tabellen import FORMATEN
 from rapportages.models import Editie, GepubliceerdeStand
 from rapportages.openbaar import gepubliceerde_beoordelingen
 from trajecten.models import Traject
@@ -141,3 +147,118 @@ def _editie_links_for_standen(standen):
         "editie__rapportage__vervolg",
         "editie__rapportage__conclusies",
     )
+
+
+class PubliekFilter(forms.Form):
+    """The filters of the public list of agreements; a value it does not know is ignored."""
+
+    traject = forms.ChoiceField(label="Traject", required=False)
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("", "Alle statussen"), *STATUS_CHOICES]
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["traject"].choices = [
+            ("", "Alle trajecten"),
+            *Traject.objects.order_by("naam").values_list("slug", "naam"),
+        ]
+
+
+PUBLIEK_KOLOMMEN = [
+    "Traject",
+    "Thema",
+    "Nummer",
+    "Titel",
+    "Regiehouder",
+    "Partijen",
+    "Status",
+    "Stand per",
+    "Rapportage",
+    "Gepubliceerd op",
+    "Adres",
+]
+
+
+def afspraak_list(request):
+    """Every agreement a published report showed, as the newest one showed it."""
+    form = PubliekFilter(request.GET)
+    standen = GepubliceerdeStand.objects.nieuwste().select_related("traject")
+    if form.is_valid():
+        if form.cleaned_data["traject"]:
+            standen = standen.filter(traject__slug=form.cleaned_data["traject"])
+        if form.cleaned_data["status"]:
+            standen = standen.filter(status=form.cleaned_data["status"])
+    standen = standen.order_by("traject__naam", "nummer")
+    formaat = request.GET.get("formaat")
+    if formaat in FORMATEN:
+        return _download_standen(request, standen, formaat)
+    page = Paginator(standen.defer("tekst_html", "toelichting_html"), PER_PAGE).get_page(
+        request.GET.get("pagina")
+    )
+    url_of, badges, dates = detail_url_maker(), StatusBadges(), DateTexts()
+    for stand in page:
+        stand.url = url_of(stand.verbeterafspraak_id)
+        stand.status_badge = badges[stand.status]
+        stand.status_peildatum_tekst = dates[stand.status_peildatum]
+    query = request.GET.copy()
+    query.pop("pagina", None)
+    query.pop("formaat", None)
+    return render(
+        request,
+        "afspraken/afspraak_list_openbaar.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "filters_active": any(query.values()),
+        },
+    )
+
+
+def _download_standen(request, standen, formaat):
+    """All of them: a few tens of thousands of short rows at most, read as tuples."""
+    url_of = detail_url_maker()
+    base = request.build_absolute_uri("/").rstrip("/")
+    rows = (
+        [
+            traject,
+            thema,
+            nummer,
+            titel,
+            regiehouder,
+            partijen,
+            status_label(status),
+            status_peildatum,
+            editie_titel,
+            published_at,
+            base + url_of(afspraak_id),
+        ]
+        for (
+            traject,
+            thema,
+            nummer,
+            titel,
+            regiehouder,
+            partijen,
+            status,
+            status_peildatum,
+            editie_titel,
+            published_at,
+            afspraak_id,
+        ) in standen.values_list(
+            "traject__naam",
+            "thema",
+            "nummer",
+            "titel",
+            "regiehouder",
+            "partijen",
+            "status",
+            "status_peildatum",
+            "editie__titel",
+            "published_at",
+            "verbeterafspraak_id",
+        ).iterator(chunk_size=2_000)
+    )
+    naam = f"verbeterafspraken-{timezone.localdate():%Y-%m-%d}"
+    return tabellen.download(naam, formaat, PUBLIEK_KOLOMMEN, rows)

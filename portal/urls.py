@@ -36,8 +36,10 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("trajecten/", include((trajecten_urls, "trajecten"))),
     path("start/", views.start, name="start"),
-    # Before the app's own route of the same address (whose name `afspraken:detail` stays the
-    # one to reverse): a visitor sees the published state, a logged-in user the live page.
+    # Before the app's own routes of the same addresses (whose names `afspraken:list` and
+    # `afspraken:detail` stay the ones to reverse): a visitor sees the published state, a
+    # logged-in user the live pages.
+    path("afspraken/", views.afspraak_list, name="afspraak_list"),
     path("afspraken/<int:pk>/", views.afspraak_detail),
     path("afspraken/", include("afspraken.urls")),
     path("uitvragen/", include("uitvragen.urls")),

@@ -63,6 +63,15 @@ def home(request):
     return openbaar.home(request)
 
 
+@require_safe
+def afspraak_list(request):
+    """The agreements: the live list for a logged-in user (Mijn afspraken), for a visitor
+    every agreement as the newest published report showed it."""
+    if not request.user.is_authenticated:
+        return openbaar.afspraak_list(request)
+    return afspraken_views.afspraak_list(request)
+
+
 def afspraak_detail(request, pk):
     """An agreement's page: the live one for a logged-in user (`afspraken.views`), for a
     visitor its state in the newest published report, or the login if it has none yet."""

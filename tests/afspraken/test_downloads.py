@@ -67,6 +67,10 @@ def test_an_unknown_format_shows_the_list(client, alice, afspraak):
     assert "formaat=csv" in response.text
 
 
-def test_a_visitor_downloads_nothing(client, afspraak):
+def test_a_visitor_downloads_nothing_live(client, afspraak):
+    """A visitor's list is the published one (tests/rapportages/test_openbaar.py): with nothing
+    published, a download holds no agreement."""
+    VoortgangsupdateFactory(verbeterafspraak=afspraak, status=Status.AFGEROND)
     response = client.get(LIST_URL, {"formaat": "csv"})
-    assert response.status_code == 302
+    assert response.status_code == 200
+    assert len(rows_of(response)) == 1  # the header only

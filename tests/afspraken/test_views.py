@@ -52,10 +52,13 @@ def update_data(afspraak, **overrides):
 # The list: anonymous, outsider, member, staff.
 
 
-def test_list_sends_anonymous_to_login(client, afspraak):
+def test_list_shows_anonymous_only_what_was_published(client, afspraak):
+    """A visitor gets the public list (tests/rapportages/test_openbaar.py); nothing is
+    published here, so it is empty."""
     response = client.get(LIST_URL)
-    assert response.status_code == 302
-    assert response.url == f"{reverse('login')}?next={LIST_URL}"
+    assert response.status_code == 200
+    assert afspraak.titel not in response.text
+    assert "Er is nog geen rapportage gepubliceerd die afspraken beschrijft." in response.text
 
 
 def test_list_shows_a_member_the_agreements_of_their_party(client, alice, afspraak):

@@ -394,3 +394,59 @@ def test_no_indicator_is_shown_before_any_report(client, dvt, afspraken):
     response = client.get(traject_url(dvt))
     assert response.context["indicator_groepen"] == []
     assert 'id="indicatoren"' not in response.text
+
+
+# The public list of agreements.
+
+LIST_URL = "/afspraken/"
+
+
+def test_a_visitor_lists_the_published_agreements_filters_and_downloads_them(
+    client, dvt, afspraken, gepubliceerd
+):
+    VoortgangsupdateFactory(
+        verbeterafspraak=afspraken[0],
+        peildatum=datetime.date(2023, 10, 1),
+        status=Status.AFGEROND,
+        tekst="Na de rapportage.",
+    )
+    nieuw = VerbeterafspraakFactory(traject=dvt, thema=afspraken[0].thema, nummer=9)
+    response = client.get(LIST_URL)
+    assert [s.nummer for s in response.context["page"]] == [1, 2, 3]
+    assert nieuw.titel not in response.text
+    assert "Loopt volgens planning" in response.text  # agreement 1 as published, not Afgerond
+    only = client.get(LIST_URL, {"status": Status.AFGEROND, "traject": dvt.slug})
+    assert [s.nummer for s in only.context["page"]] == [2]
+    header, *rows = [
+        row.split(";")
+        for row in client.get(LIST_URL, {"formaat": "csv", "status": Status.OP_SCHEMA})
+        .content.decode("utf-8-sig")
+        .splitlines()
+    ]
+    assert header[:4] == ["Traject", "Thema", "Nummer", "Titel"]
+    assert [(row[2], row[6], row[8]) for row in rows] == [
+        ("1", "Loopt volgens planning", gepubliceerd.titel)
+    ]
+
+
+@pytest.mark.parametrize(
+    "params", [{"status": "onzin"}, {"traject": "bestaat-niet"}, {"pagina": "999"}, {"pagina": "x"}]
+)
+def test_the_public_list_takes_any_input_calmly(client, dvt, afspraken, gepubliceerd, params):
+    response = client.get(LIST_URL, params)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("extra", [0, 8])
+def test_the_public_list_queries_do_not_grow(
+    client, dvt, afspraken, staff, extra, django_assert_num_queries
+):
+    for nummer in range(4, 4 + extra):
+        VerbeterafspraakFactory(traject=dvt, thema=afspraken[0].thema, nummer=nummer)
+    publiceer_rapportage(
+        rapportage=RapportageFactory(traject=dvt, jaar=2022, peildatum=PEILDATUM_2022), user=staff
+    )
+    # The trajectories for the filter, the count, the page.
+    with django_assert_num_queries(3):
+        response = client.get(LIST_URL)
+    assert len(response.context["page"]) == 3 + extra
