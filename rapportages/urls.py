@@ -6,6 +6,8 @@ app_name = "rapportages"
 urlpatterns = [
     path("", views.rapportage_list, name="list"),
     path("feed/", feeds.NieuweRapportages(), name="feed"),
+    # An edition's agreements as a table (csv or xlsx); an edition's id never changes.
+    path("editie/<int:pk>/afspraken.<str:formaat>", views.editie_tabel, name="editie_tabel"),
     # Staff only: the live concept of any report, and publishing it.
     path("concept/<int:pk>/", views.concept_detail, name="concept"),
     path("concept/<int:pk>.pdf", views.concept_pdf, name="concept_pdf"),

@@ -6,7 +6,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
+
+from afspraken.models import status_label
+from portal.core import tabellen
+from portal.core.tabellen import FORMATEN
 
 from . import serving
 from .content import build_content
@@ -41,7 +45,10 @@ def get_concept_for_user(user, pk: int) -> Rapportage:
 
 
 def rapportage_list(request):
-    edities = Editie.objects.only("pk", "rapportage", "nummer", "published_at").order_by("-nummer")
+    # An edition's own title: what was published, whatever the report is called since.
+    edities = Editie.objects.only("pk", "rapportage", "nummer", "titel", "published_at").order_by(
+        "-nummer"
+    )
     rapportages = (
         Rapportage.objects.for_user(request.user)
         .select_related("traject")
@@ -201,4 +208,44 @@ def opdracht_pdf(request, pk, opdracht):
 def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}.pdf"'
+    return response
+
+
+EDITIE_KOLOMMEN = [
+    "Traject",
+    "Thema",
+    "Nummer",
+    "Titel",
+    "Regiehouder",
+    "Partijen",
+    "Status",
+    "Stand per",
+    "Voortgang (HTML)",
+    "Verwacht gereed",
+]
+
+
+@require_safe
+def editie_tabel(request, pk, formaat):
+    """The agreements of a published edition as it published them, as CSV or Excel: the
+    report's main table for reuse. An edition never changes, so neither does this."""
+    if formaat not in FORMATEN:
+        raise Http404("Kies csv of xlsx.")
+    editie = get_object_or_404(Editie.objects.only("pk", "nummer", "titel"), pk=pk)
+    rows = editie.standen.order_by("traject__naam", "nummer").values_list(
+        "traject__naam",
+        "thema",
+        "nummer",
+        "titel",
+        "regiehouder",
+        "partijen",
+        "status",
+        "status_peildatum",
+        "tekst_html",
+        "verwachte_datum",
+    )
+    table = ([*row[:6], status_label(row[6]), *row[7:]] for row in rows.iterator(chunk_size=2_000))
+    naam = f"{editie.titel} editie {editie.nummer} afspraken"
+    response = tabellen.download(naam, formaat, EDITIE_KOLOMMEN, table)
+    response["Cache-Control"] = "public, max-age=86400"
     return response

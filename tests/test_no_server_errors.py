@@ -128,6 +128,7 @@ def world(alice, staff, afspraak, dvt):
         ("uitvragen", "pk"): uitvraag.werkitems.order_by("pk").first().pk,
         ("rapportages", "pk"): concept.pk,
         ("rapportages", "opdracht"): opdracht.pk,
+        ("rapportages", "formaat"): "csv",
         ("rapportages", "slug"): dvt.slug,
         ("rapportages", "jaar"): 2022,
         ("rapportages", "nummer"): 1,

@@ -1,9 +1,12 @@
 """What a visitor sees: the agreements as the newest published report showed them, never the
 live state, and the front door that leads to them."""
 
+import csv
 import datetime
+import io
 import re
 
+import pikepdf
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -269,10 +272,6 @@ def test_feed_queries_do_not_grow(client, db, django_assert_num_queries, count):
 
 
 def test_a_published_report_names_its_publisher_date_type_and_letter(dvt, afspraken, staff):
-    import io
-
-    import pikepdf
-
     rapportage = RapportageFactory(
         traject=dvt,
         jaar=2022,
@@ -450,3 +449,38 @@ def test_the_public_list_queries_do_not_grow(
     with django_assert_num_queries(3):
         response = client.get(LIST_URL)
     assert len(response.context["page"]) == 3 + extra
+
+
+def test_an_editions_agreements_download_as_published(client, dvt, afspraken, gepubliceerd):
+    VoortgangsupdateFactory(
+        verbeterafspraak=afspraken[0], peildatum=datetime.date(2023, 10, 1), status=Status.AFGEROND
+    )
+    listing = client.get(reverse("rapportages:list")).text
+    url = reverse("rapportages:editie_tabel", kwargs={"pk": gepubliceerd.pk, "formaat": "csv"})
+    assert url in listing
+    response = client.get(url)
+    assert response["Content-Disposition"].endswith('-afspraken.csv"')
+    header, *rows = list(
+        csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";")
+    )
+    assert header[:4] == ["Traject", "Thema", "Nummer", "Titel"]
+    assert [(row[2], row[6]) for row in rows] == [
+        ("1", "Loopt volgens planning"),
+        ("2", "Afgerond"),
+        ("3", "Loopt met vertraging"),
+    ]
+    xlsx = reverse("rapportages:editie_tabel", kwargs={"pk": gepubliceerd.pk, "formaat": "xlsx"})
+    assert client.get(xlsx)["Content-Type"].startswith("application/vnd.openxmlformats")
+    bad = reverse("rapportages:editie_tabel", kwargs={"pk": gepubliceerd.pk, "formaat": "pdf"})
+    assert client.get(bad).status_code == 404
+    assert client.get("/rapportages/editie/999999/afspraken.csv").status_code == 404
+
+
+def test_the_list_of_reports_shows_the_title_as_published(client, afspraken, gepubliceerd):
+    rapportage = gepubliceerd.rapportage
+    published = rapportage.titel
+    rapportage.titel = "Een nieuwe titel na publicatie"
+    rapportage.save()
+    text = client.get(reverse("rapportages:list")).text
+    assert published in text
+    assert "Een nieuwe titel na publicatie" not in text
