@@ -11,6 +11,8 @@ of RFC 8058 (`List-Unsubscribe` and `List-Unsubscribe-Post`; the mail server sho
 mail with DKIM for mail clients to offer it).
 """
 
+import email.policy
+from email.headerregistry import HeaderRegistry, UnstructuredHeader
 from urllib.parse import urljoin
 
 from django.conf import settings
@@ -92,7 +94,7 @@ def _message(bericht: Volgbericht) -> EmailMessage | None:
         f"verbetertrajecten. Niet meer volgen, met één klik: {afmelden}\n\n"
         "Met vriendelijke groet,\nZorginstituut Nederland\n"
     )
-    return EmailMessage(
+    return Volgmail(
         " ".join(onderwerp.split()),  # a title is one line in a header, whatever was typed
         tekst,
         None,
@@ -103,6 +105,24 @@ def _message(bericht: Volgbericht) -> EmailMessage | None:
             "Auto-Submitted": "auto-generated",  # no out-of-office replies (RFC 3834)
         },
     )
+
+
+class _OneLine(UnstructuredHeader):
+    """A header written on one line, however long (RFC 5322 allows 998 characters)."""
+
+    def fold(self, *, policy):
+        return f"{self.name}: {self}{policy.linesep}"
+
+
+_HEADERS = HeaderRegistry()
+# Beyond 78 characters the email package folds a header into encoded words, and a URL so
+# folded is no URL to a mail program.
+_HEADERS.map_to_type("list-unsubscribe", _OneLine)
+
+
+class Volgmail(EmailMessage):
+    def message(self, *, policy=email.policy.default):
+        return super().message(policy=policy.clone(header_factory=_HEADERS))
 
 
 def _statuswijziging(bericht: Volgbericht) -> tuple[str, str]:

@@ -15,9 +15,7 @@ from . import services
 from .models import Volg
 from .tokens import volg_ids_uit
 
-GEVOLGD = (
-    "U volgt {}. U krijgt een e-mail als de status verandert of er een rapportage over verschijnt."
-)
+GEVOLGD = "U volgt nu {}."
 NIET_MEER = "U volgt {} niet meer."
 
 

@@ -24,13 +24,13 @@ def test_member_follows_an_agreement_gets_the_mail_and_unsubscribes(
     log_in(page, "alice")
     expect(page.get_by_role("heading", level=1)).to_have_text("1. Voorkom onnodige verwijzing")
     page.get_by_role("button", name="Volgen").click()
-    expect(page.get_by_text("U volgt deze afspraak. U krijgt een e-mail")).to_be_visible()
+    expect(page.get_by_text("U volgt nu deze afspraak.")).to_be_visible()
     expect(page.get_by_role("button", name="Niet meer volgen")).to_be_visible()
     check_page(page, "1-afspraak-gevolgd")
 
     page.goto(dvt.get_absolute_url())
     page.get_by_role("button", name="Volgen").click()
-    expect(page.get_by_text("U volgt het traject Diepe veneuze trombose")).to_be_visible()
+    expect(page.get_by_text("U volgt nu het traject Diepe veneuze trombose")).to_be_visible()
     check_page(page, "2-traject-gevolgd")
 
     page.get_by_role("link", name="Wat ik volg").first.click()

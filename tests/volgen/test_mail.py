@@ -2,6 +2,7 @@
 after the follow stopped; what it says never shows a status to someone who may not see it."""
 
 import datetime
+import email.policy
 import re
 
 import pytest
@@ -49,6 +50,20 @@ def test_a_status_change_mails_the_follower_once(alice_volgt, afspraak, bob, mai
     bericht = Volgbericht.objects.get()
     assert bericht.status == Volgbericht.Status.VERZONDEN
     assert list(bericht.volgen.all()) == [alice_volgt]
+
+
+def test_the_unsubscribe_header_is_one_plain_line_whatever_its_length(
+    alice_volgt, afspraak, bob, mailoutbox, settings
+):
+    settings.PORTAAL_URL = "https://portaal.zorginstituutnederland.example.nl/"
+    report(afspraak, bob)
+    [mail] = mailoutbox
+    sent = mail.message(policy=email.policy.SMTP).as_bytes()
+    url = mail.extra_headers["List-Unsubscribe"]
+    assert len(url) > 100
+    assert f"\r\nList-Unsubscribe: {url}\r\n".encode() in sent
+    assert b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n" in sent
+    assert max(len(line) for line in sent.split(b"\r\n") if b"afmelden" not in line) <= 78
 
 
 def test_a_text_only_update_mails_nobody(alice_volgt, afspraak, bob, mailoutbox):

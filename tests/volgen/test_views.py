@@ -40,7 +40,8 @@ def test_member_follows_an_agreement_once_however_often_she_clicks(client, alice
     assert Volg.objects.get().verbeterafspraak == afspraak
 
     page = client.get(response.url).text
-    assert "U volgt deze afspraak. U krijgt een e-mail" in page
+    assert "U volgt nu deze afspraak." in page
+    assert "U volgt deze afspraak: u krijgt een e-mail als de status verandert" in page
     assert ">Niet meer volgen</button>" in page
 
     client.post(afspraak_url(afspraak), STOP)
@@ -193,10 +194,11 @@ def test_the_link_stops_only_its_own_follows(alice_volgt, alice, dvt, client):
     [
         "abc",
         "x" * 300,
-        signing.dumps([1], salt="een-ander-doel"),
-        signing.dumps("1", salt="volgen.afmelden"),
-        signing.dumps([], salt="volgen.afmelden"),
-        signing.dumps([True], salt="volgen.afmelden"),
+        signing.Signer(salt="een-ander-doel").sign_object([1]),
+        signing.Signer(salt="volgen.afmelden").sign_object("1"),
+        signing.Signer(salt="volgen.afmelden").sign_object([]),
+        signing.Signer(salt="volgen.afmelden").sign_object([True]),
+        signing.dumps([1], salt="volgen.afmelden"),  # with a timestamp: not one of ours
     ],
 )
 def test_a_tampered_or_foreign_token_is_a_clear_400(client, alice_volgt, token):
