@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from .models import Indicator, Meting, Partij, Verbeterafspraak, Voortgangsupdate, is_redacteur
+from .signals import status_gewijzigd
 
 
 class UpdateConflict(Exception):
@@ -73,7 +74,17 @@ def rapporteer_voortgang(
             auteur=user,
         )
         update.full_clean()
+        vorige_status = locked.huidige_status  # read under the lock: the status it replaces
         update.save()
+        # As stored by `save()`, worked out by the database rather than assumed.
+        locked.refresh_from_db(fields=["huidige_status", "laatste_update"])
+        if locked.laatste_update_id == update.pk and locked.huidige_status != vorige_status:
+            status_gewijzigd.send(
+                sender=Verbeterafspraak,
+                afspraak=locked,
+                update=update,
+                vorige_status=vorige_status,
+            )
     return update
 
 

@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "afspraken",
     "uitvragen",
     "rapportages",
+    # Following agreements and trajectories by mail, above the apps it hears from.
+    "volgen",
     # The composed site, above the four apps: its admin extends theirs.
     "portal",
 ]

@@ -44,4 +44,5 @@ urlpatterns = [
     path("afspraken/", include("afspraken.urls")),
     path("uitvragen/", include("uitvragen.urls")),
     path("rapportages/", include("rapportages.urls")),
+    path("volgen/", include("volgen.urls")),
 ]

@@ -12,6 +12,7 @@ from .content import build_content, trajecten_covered_by
 from .models import Editie, Opdracht, Rapportage
 from .openbaar import bewaar_standen
 from .rendering import render_html, render_report_pdf
+from .signals import editie_gepubliceerd
 
 
 class PublicatieFout(Exception):
@@ -44,7 +45,8 @@ def publiceer_rapportage(
     and is then refused.
 
     An edition that covers every trajectory of the open reporting round of its year closes
-    that round (`sluit_na_publicatie`): what it asked is now answered in print.
+    that round (`sluit_na_publicatie`): what it asked is now answered in print. The apps above
+    hear of the edition through `editie_gepubliceerd`, sent in this transaction.
 
     All of it is one transaction: a worker that stops halfway leaves no edition, nothing
     frozen and the round open. Run for an `opdracht` (a background job,
@@ -98,6 +100,7 @@ def publiceer_rapportage(
     editie.pdf_sha256 = Editie.checksum(editie.pdf)
     editie.save()
     bewaar_standen(content, editie)
+    editie_gepubliceerd.send(sender=Editie, editie=editie)
     sluit_na_publicatie(
         jaar=rapportage.jaar,
         trajecten=covered,

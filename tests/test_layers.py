@@ -1,6 +1,7 @@
 """The apps depend one way: a module imports only from its own layer and the layers below.
 
     portal (the composed site: settings, urls, home, trajectory pages, demo, editors' group)
+    volgen (following agreements and trajectories by mail)
     rapportages
     uitvragen (reporting rounds)
     afspraken
@@ -23,7 +24,8 @@ LAYERS = [
     ("afspraken", 2),
     ("uitvragen", 3),
     ("rapportages", 4),
-    ("portal", 5),
+    ("volgen", 5),
+    ("portal", 6),
 ]
 LAYER_NAMES = {
     0: "portal.core",
@@ -31,7 +33,8 @@ LAYER_NAMES = {
     2: "afspraken",
     3: "uitvragen",
     4: "rapportages",
-    5: "portal",
+    5: "volgen",
+    6: "portal",
 }
 
 
@@ -78,7 +81,7 @@ def imported_modules(
 
 def violations(root: Path) -> list[str]:
     found = []
-    for package in ("portal", "trajecten", "afspraken", "uitvragen", "rapportages"):
+    for package in ("portal", "trajecten", "afspraken", "uitvragen", "rapportages", "volgen"):
         for path in sorted((root / package).rglob("*.py")):
             module = module_name(path, root)
             own = layer_of(module)

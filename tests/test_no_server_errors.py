@@ -53,6 +53,8 @@ from tests.factories import (
     body,
 )
 from uitvragen.services import open_uitvraag
+from volgen.models import Volg
+from volgen.tokens import afmeldtoken
 
 pytestmark = pytest.mark.django_db
 
@@ -119,6 +121,7 @@ def world(alice, staff, afspraak, dvt):
         user=staff,
         notify=False,
     )
+    volg = Volg.objects.create(user=alice, verbeterafspraak=afspraak)
     return {
         ("afspraken", "pk"): afspraak.pk,
         ("", "pk"): afspraak.pk,  # the agreement page at the portal level (a visitor's view)
@@ -134,6 +137,10 @@ def world(alice, staff, afspraak, dvt):
         ("rapportages", "nummer"): 1,
         ("rapportages", "traject"): dvt.pk,  # of hoor en wederhoor's staff pages
         ("trajecten", "slug"): dvt.slug,
+        ("volgen", "slug"): dvt.slug,
+        ("volgen", "pk"): afspraak.pk,
+        ("volgen", "volg_id"): volg.pk,
+        ("volgen", "token"): afmeldtoken([volg.pk]),
         ("", "uidb64"): urlsafe_base64_encode(force_bytes(alice.pk)),
         ("", "token"): default_token_generator.make_token(alice),
         ("admin", "app_label"): "afspraken",

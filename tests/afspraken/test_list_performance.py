@@ -169,8 +169,8 @@ def test_trajectory_page_fetches_only_the_updates_it_shows(
     client.force_login(alice)
     url = reverse("trajecten:detail", kwargs={"slug": dvt.slug})
     # Session, user, trajectory, its phases, agreements, themes, the updates that set their
-    # status, the ones the user may open, published reports.
-    with django_assert_num_queries(9):
+    # status, the ones the user may open, published reports, whether the user follows it.
+    with django_assert_num_queries(10):
         response = client.get(url)
     for nummer in range(1, 4):
         assert f"Stand {nummer}.{updates - 1}" in response.text

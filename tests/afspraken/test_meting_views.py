@@ -191,8 +191,8 @@ def test_detail_runs_the_same_queries_for_1_or_5_indicators_with_figures(
                 peildatum=datetime.date(jaar + 1, 1, 1),
             )
     client.force_login(alice)
-    # The page's 6 (see tests/afspraken/test_views.py), its indicators and all their figures.
-    with django_assert_num_queries(8):
+    # The page's 7 (see tests/afspraken/test_views.py), its indicators and all their figures.
+    with django_assert_num_queries(9):
         response = client.get(detail_url(afspraak))
     assert len(response.context["indicatoren"]) == count
     assert all(len(b.reeks) == count + 1 for b in response.context["indicatoren"])

@@ -87,3 +87,37 @@ def test_two_reports_at_the_same_moment_never_both_pass_unseen(afspraak, alice, 
     outcomes = sorted(type(result).__name__ for result in results.values())
     assert outcomes == ["UpdateConflict", "Voortgangsupdate"]
     assert Voortgangsupdate.objects.count() == 1
+
+
+# What the apps above hear of a status change.
+
+
+@pytest.fixture
+def heard():
+    from afspraken.signals import status_gewijzigd
+
+    calls = []
+
+    def receiver(**kwargs):
+        calls.append((kwargs["update"].status, kwargs["vorige_status"], kwargs["afspraak"]))
+
+    status_gewijzigd.connect(receiver, dispatch_uid="test_heard")
+    yield calls
+    status_gewijzigd.disconnect(dispatch_uid="test_heard")
+
+
+def test_a_new_status_is_a_change_a_text_only_update_is_not(afspraak, alice, heard):
+    first = report(afspraak, alice)
+    same = report(afspraak, alice, tekst="Nog steeds gestart.", last_seen=first.pk)
+    report(afspraak, alice, status=Status.AFGEROND, last_seen=same.pk)
+    assert [(status, vorige) for status, vorige, _ in heard] == [
+        (Status.OP_SCHEMA, "geen"),
+        (Status.AFGEROND, Status.OP_SCHEMA),
+    ]
+    assert heard[-1][2].huidige_status == Status.AFGEROND
+
+
+def test_a_refused_update_is_no_change(afspraak, alice, heard):
+    with pytest.raises(ValidationError):
+        report(afspraak, alice, peildatum=datetime.date(2999, 1, 1))
+    assert heard == []

@@ -327,8 +327,9 @@ def test_detail_runs_the_same_queries_for_3_or_300_updates(
         )
     client.force_login(alice)
     # Session, user, agreement, its betrokken parties, its updates (with party and author),
-    # the user's parties (for the rules and the form). No session write.
-    with django_assert_num_queries(6):
+    # the user's parties (for the rules and the form), whether the user follows it (the
+    # button). No session write.
+    with django_assert_num_queries(7):
         response = client.get(detail_url(afspraak))
     assert len(response.context["timeline"]) == count
 

@@ -352,3 +352,19 @@ def test_concept_page_takes_a_fixed_number_of_queries(
     )
     with django_assert_num_queries(19):
         assert client.get(rapportage.get_concept_url()).status_code == 200
+
+
+def test_publishing_tells_the_apps_above_once(staff, rapportage, afspraken):
+    from rapportages.signals import editie_gepubliceerd
+
+    heard = []
+
+    def receiver(editie, **kwargs):
+        heard.append((editie.nummer, editie.standen.count()))
+
+    editie_gepubliceerd.connect(receiver, dispatch_uid="test_heard")
+    try:
+        publiceer_rapportage(rapportage=rapportage, user=staff)
+    finally:
+        editie_gepubliceerd.disconnect(dispatch_uid="test_heard")
+    assert heard == [(1, 3)]

@@ -148,9 +148,9 @@ def test_detail_runs_the_same_queries_for_1_or_5_indicators_per_kind(
                     peildatum=datetime.date(jaar + 1, 1, 1),
                 )
     client.force_login(alice)
-    # The page's 9 (see tests/trajecten/test_views.py, the user's parties among them), the
+    # The page's 10 (see tests/trajecten/test_views.py, the user's parties among them), the
     # indicators and all their figures.
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         response = client.get(detail_url(dvt))
     groups = response.context["indicator_groepen"]
     assert sum(len(g["beoordelingen"]) for g in groups) == 2 * count

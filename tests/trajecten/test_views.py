@@ -141,8 +141,8 @@ def test_detail_runs_the_same_queries_for_3_or_30_agreements(
         VoortgangsupdateFactory(verbeterafspraak=afspraak)
     client.force_login(alice)
     # Session, user, trajectory, its phases, agreements with the updates that set their status,
-    # themes, the user's parties, the agreements the user may open, published reports. No
-    # session write.
-    with django_assert_num_queries(9):
+    # themes, the user's parties, the agreements the user may open, published reports, whether
+    # the user follows it (the button). No session write.
+    with django_assert_num_queries(10):
         response = client.get(detail_url(dvt))
     assert sum(len(t.afspraken) for t in response.context["themas"]) == count
