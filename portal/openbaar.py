@@ -8,12 +8,12 @@ from django.db.models import Count, OuterRef, Subquery
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from afspraken.models import STATUS_CHOICES, status_label
+from afspraken.models import STATUS_CHOICES
 from afspraken.views import PER_PAGE, DateTexts, StatusBadges, detail_url_maker
 from portal.core import tabellen
 from portal.core.tabellen import FORMATEN
 from rapportages.models import Editie, GepubliceerdeStand
-from rapportages.openbaar import gepubliceerde_beoordelingen
+from rapportages.openbaar import STAND_KOLOMMEN, gepubliceerde_beoordelingen, stand_rijen
 from trajecten.models import Traject
 
 LAATSTE_RAPPORTAGES = 5
@@ -165,21 +165,6 @@ class PubliekFilter(forms.Form):
         ]
 
 
-PUBLIEK_KOLOMMEN = [
-    "Traject",
-    "Thema",
-    "Nummer",
-    "Titel",
-    "Regiehouder",
-    "Partijen",
-    "Status",
-    "Stand per",
-    "Rapportage",
-    "Gepubliceerd op",
-    "Adres",
-]
-
-
 def afspraak_list(request):
     """Every agreement a published report showed, as the newest one showed it."""
     form = PubliekFilter(request.GET)
@@ -217,48 +202,6 @@ def afspraak_list(request):
 
 
 def _download_standen(request, standen, formaat):
-    """All of them: a few tens of thousands of short rows at most, read as tuples."""
-    url_of = detail_url_maker()
     base = request.build_absolute_uri("/").rstrip("/")
-    rows = (
-        [
-            traject,
-            thema,
-            nummer,
-            titel,
-            regiehouder,
-            partijen,
-            status_label(status),
-            status_peildatum,
-            editie_titel,
-            published_at,
-            base + url_of(afspraak_id),
-        ]
-        for (
-            traject,
-            thema,
-            nummer,
-            titel,
-            regiehouder,
-            partijen,
-            status,
-            status_peildatum,
-            editie_titel,
-            published_at,
-            afspraak_id,
-        ) in standen.values_list(
-            "traject__naam",
-            "thema",
-            "nummer",
-            "titel",
-            "regiehouder",
-            "partijen",
-            "status",
-            "status_peildatum",
-            "editie__titel",
-            "published_at",
-            "verbeterafspraak_id",
-        ).iterator(chunk_size=2_000)
-    )
     naam = f"verbeterafspraken-{timezone.localdate():%Y-%m-%d}"
-    return tabellen.download(naam, formaat, PUBLIEK_KOLOMMEN, rows)
+    return tabellen.download(naam, formaat, STAND_KOLOMMEN, stand_rijen(standen, base))

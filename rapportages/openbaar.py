@@ -4,8 +4,10 @@
 `GepubliceerdeStand.objects.nieuwste()` reads the newest per agreement.
 """
 
+from django.urls import reverse
+
 from afspraken.evaluatie import beoordeel_alle
-from afspraken.models import Meting
+from afspraken.models import Meting, status_label
 from uitvragen.models import without_unaccepted_answers
 
 from .content import ReportContent
@@ -58,3 +60,46 @@ def gepubliceerde_beoordelingen(traject, indicatoren) -> list:
     return beoordeel_alle(
         indicatoren, traject.bevroren_tot, metingen=without_unaccepted_answers(Meting.objects.all())
     )
+
+
+# A table of published states, the same wherever it is downloaded: the public list of
+# agreements and the agreements of one edition.
+STAND_KOLOMMEN = [
+    "Traject",
+    "Thema",
+    "Nummer",
+    "Titel",
+    "Regiehouder",
+    "Partijen",
+    "Status",
+    "Stand per",
+    "Voortgang (HTML)",
+    "Verwacht gereed",
+    "Rapportage",
+    "Gepubliceerd op",
+    "Adres",
+]
+
+
+def stand_rijen(standen, base_url: str):
+    """The rows of `STAND_KOLOMMEN`, read as tuples in chunks (tens of thousands at most)."""
+    rows = standen.values_list(
+        "traject__naam",
+        "thema",
+        "nummer",
+        "titel",
+        "regiehouder",
+        "partijen",
+        "status",
+        "status_peildatum",
+        "tekst_html",
+        "verwachte_datum",
+        "editie__titel",
+        "published_at",
+        "verbeterafspraak_id",
+    )
+    for *first, status, datum, tekst, verwacht, editie, published_at, pk in rows.iterator(
+        chunk_size=2_000
+    ):
+        adres = base_url + reverse("afspraken:detail", kwargs={"pk": pk})
+        yield [*first, status_label(status), datum, tekst, verwacht, editie, published_at, adres]

@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from afspraken.models import status_label
 from portal.core import tabellen
 from portal.core.tabellen import FORMATEN
 
@@ -16,6 +15,7 @@ from . import serving
 from .content import build_content
 from .forms import PublishForm
 from .models import Editie, Opdracht, Rapportage, may_see_concepts
+from .openbaar import STAND_KOLOMMEN, stand_rijen
 from .rendering import render_html
 from .tasks import start_opdracht
 
@@ -211,20 +211,6 @@ def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
     return response
 
 
-EDITIE_KOLOMMEN = [
-    "Traject",
-    "Thema",
-    "Nummer",
-    "Titel",
-    "Regiehouder",
-    "Partijen",
-    "Status",
-    "Stand per",
-    "Voortgang (HTML)",
-    "Verwacht gereed",
-]
-
-
 @require_safe
 def editie_tabel(request, pk, formaat):
     """The agreements of a published edition as it published them, as CSV or Excel: the
@@ -232,20 +218,9 @@ def editie_tabel(request, pk, formaat):
     if formaat not in FORMATEN:
         raise Http404("Kies csv of xlsx.")
     editie = get_object_or_404(Editie.objects.only("pk", "nummer", "titel"), pk=pk)
-    rows = editie.standen.order_by("traject__naam", "nummer").values_list(
-        "traject__naam",
-        "thema",
-        "nummer",
-        "titel",
-        "regiehouder",
-        "partijen",
-        "status",
-        "status_peildatum",
-        "tekst_html",
-        "verwachte_datum",
-    )
-    table = ([*row[:6], status_label(row[6]), *row[7:]] for row in rows.iterator(chunk_size=2_000))
+    standen = editie.standen.order_by("traject__naam", "nummer")
+    base = request.build_absolute_uri("/").rstrip("/")
     naam = f"{editie.titel} editie {editie.nummer} afspraken"
-    response = tabellen.download(naam, formaat, EDITIE_KOLOMMEN, table)
+    response = tabellen.download(naam, formaat, STAND_KOLOMMEN, stand_rijen(standen, base))
     response["Cache-Control"] = "public, max-age=86400"
     return response

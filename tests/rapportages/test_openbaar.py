@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from afspraken.models import Status
 from rapportages.models import GepubliceerdeStand
+from rapportages.openbaar import STAND_KOLOMMEN
 from rapportages.services import publiceer_rapportage
 from tests.factories import (
     EditieFactory,
@@ -416,15 +417,11 @@ def test_a_visitor_lists_the_published_agreements_filters_and_downloads_them(
     assert "Loopt volgens planning" in response.text  # agreement 1 as published, not Afgerond
     only = client.get(LIST_URL, {"status": Status.AFGEROND, "traject": dvt.slug})
     assert [s.nummer for s in only.context["page"]] == [2]
-    header, *rows = [
-        row.split(";")
-        for row in client.get(LIST_URL, {"formaat": "csv", "status": Status.OP_SCHEMA})
-        .content.decode("utf-8-sig")
-        .splitlines()
-    ]
-    assert header[:4] == ["Traject", "Thema", "Nummer", "Titel"]
-    assert [(row[2], row[6], row[8]) for row in rows] == [
-        ("1", "Loopt volgens planning", gepubliceerd.titel)
+    download = client.get(LIST_URL, {"formaat": "csv", "status": Status.OP_SCHEMA})
+    header, *rows = csv.reader(io.StringIO(download.content.decode("utf-8-sig")), delimiter=";")
+    assert header == STAND_KOLOMMEN
+    assert [(row[2], row[6], row[8], row[10]) for row in rows] == [
+        ("1", "Loopt volgens planning", "<p>De standaard wordt herzien.</p>", gepubliceerd.titel)
     ]
 
 
