@@ -31,4 +31,6 @@ urlpatterns = [
     path("afspraken/", include("afspraken.urls")),
     path("uitvragen/", include("uitvragen.urls")),
     path("rapportages/", include("rapportages.urls")),
+    # Open data: a read-only JSON API with its schema and docs (portal/api/).
+    path("api/v1/", include("portal.api.urls")),
 ]
