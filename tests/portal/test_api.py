@@ -257,6 +257,8 @@ def test_json_and_the_browsable_page_have_their_own_etag(client, gepubliceerd):
     assert "text/html" in as_html["Content-Type"]
     assert as_json["ETag"] != as_html["ETag"]
     assert "Accept" in as_json["Vary"]
+    assert not as_html.cookies  # no CSRF token: nothing on the page writes
+    assert "Open data van het Passende zorg portaal" in as_html.text
 
 
 # Pagination, errors, methods
