@@ -62,6 +62,11 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     # The queue of background work (django.tasks), kept in the database.
     "django_tasks_db",
+    # The open-data API (portal/api/), its OpenAPI schema and the docs page's own copy of
+    # Swagger UI, served from our static files rather than a CDN.
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "trajecten",
     "afspraken",
     "uitvragen",
@@ -261,6 +266,43 @@ AXES_USERNAME_CALLABLE = "portal.throttles.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "0")) or None
+
+# Open data (portal/api/): a read-only JSON API for anyone, without login or session.
+# Requests are counted per client address (as the login throttle sees it, AXES_PROXY_COUNT)
+# in a cache that all app servers share, hence in the database; `migrate` makes its table.
+API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "60/minute")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "api": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "portal_api_cache",
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    },
+}
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_THROTTLE_CLASSES": ["portal.api.throttling.AddressRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "portal.api.views.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Open data van het Passende zorg portaal",
+    # The description, in Dutch, and the conditional and throttled answers of every operation.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.api.schema.describe",
+    ],
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 # Second factor for staff (portal/mfa.py).
 OTP_TOTP_ISSUER = "Passende zorg portaal"

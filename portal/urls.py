@@ -45,4 +45,6 @@ urlpatterns = [
     path("uitvragen/", include("uitvragen.urls")),
     path("rapportages/", include("rapportages.urls")),
     path("volgen/", include("volgen.urls")),
+    # Open data: a read-only JSON API with its schema and docs (portal/api/).
+    path("api/v1/", include("portal.api.urls")),
 ]

@@ -38,3 +38,8 @@ TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBacken
 # The app server's local copies of published editions (rapportages/serving.py): a folder of this
 # test run's own.
 EDITIE_CACHE_DIR = tempfile.mkdtemp(prefix="portal-test-edities-")
+
+# The open data's throttle counts every request per address; a test of many requests (the walk
+# of every address) would be refused after the first minute's worth. tests/portal/test_api.py
+# sets a low limit where it tests the throttle.
+API_RATE_LIMIT = "100000/minute"

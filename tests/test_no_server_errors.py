@@ -39,11 +39,12 @@ from django.urls import URLResolver, get_resolver
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from drf_spectacular.generators import SchemaGenerator
 
 from afspraken.models import Verbeterafspraak
 from afspraken.services import meld_meting
 from portal.core.history import MAX_SEARCH_WORDS
-from rapportages.models import Opdracht, Rapportage
+from rapportages.models import GepubliceerdeStand, Opdracht, Rapportage
 from tests.factories import (
     EditieFactory,
     IndicatorFactory,
@@ -93,7 +94,20 @@ def world(alice, staff, afspraak, dvt):
     implementation-wide report and an end evaluation with an edition each, a concept report,
     history."""
     VoortgangsupdateFactory(verbeterafspraak=afspraak, peildatum=datetime.date(2022, 10, 1))
-    EditieFactory(rapportage=RapportageFactory(traject=dvt, jaar=2022), published_by=staff)
+    editie = EditieFactory(rapportage=RapportageFactory(traject=dvt, jaar=2022), published_by=staff)
+    GepubliceerdeStand.objects.create(
+        editie=editie,
+        verbeterafspraak=afspraak,
+        traject=dvt,
+        peildatum=editie.peildatum,
+        published_at=editie.published_at,
+        nummer=afspraak.nummer,
+        titel=afspraak.titel,
+        thema=afspraak.thema.naam,
+        regiehouder=afspraak.regiehouder.afkorting,
+        partijen="NHG, NIV",
+        status="op_schema",
+    )
     EditieFactory(
         rapportage=RapportageFactory(soort=Rapportage.Soort.IMPLEMENTATIE, traject=None, jaar=2022),
         published_by=staff,
@@ -122,6 +136,7 @@ def world(alice, staff, afspraak, dvt):
         notify=False,
     )
     volg = Volg.objects.create(user=alice, verbeterafspraak=afspraak)
+    dvt.bevries_tot(editie.peildatum)  # as publishing does: the open data shows its figures
     return {
         ("afspraken", "pk"): afspraak.pk,
         ("", "pk"): afspraak.pk,  # the agreement page at the portal level (a visitor's view)
@@ -147,6 +162,11 @@ def world(alice, staff, afspraak, dvt):
         ("admin", "url"): "onbekend/",
         ("admin", "content_type_id"): ContentType.objects.get_for_model(Verbeterafspraak).pk,
         ("admin", "object_id"): afspraak.pk,  # of the admin's view_on_site
+        # The open data: one value for every collection's id (the report's: also an edition's).
+        ("api", "slug"): dvt.slug,
+        ("api", "afkorting"): afspraak.regiehouder.afkorting,
+        ("api", "id"): afspraak.pk,
+        ("api", "pk"): editie.pk,
     }
 
 
@@ -295,6 +315,21 @@ def where(exc_info) -> str:
     return f"{exc_info[1]!r:.300} at {' via '.join(lines)}"
 
 
+_api_schema = {}
+
+
+def api_query_names(path: str) -> set[str]:
+    """The query parameters the OpenAPI schema lists for an address of the open data: the
+    API's answers are JSON, so its filters and pages are read there instead of from links."""
+    if not _api_schema:
+        _api_schema.update(SchemaGenerator().get_schema(request=None, public=True))
+    for template, operations in _api_schema["paths"].items():
+        if re.fullmatch(re.sub(r"\{\w+\}", "[^/]+", template), path):
+            parameters = operations["get"].get("parameters", [])
+            return {parameter["name"] for parameter in parameters if parameter["in"] == "query"}
+    return set()
+
+
 def html_of(response) -> str:
     if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
         return ""
@@ -313,6 +348,8 @@ def walk_site(walker, world, include):
             continue  # the view did not run, so it read nothing of the request
         forms = Forms()
         forms.feed(html_of(response))
+        if response.get("Content-Type") == "application/json":
+            forms.query_names |= api_query_names(path)
         is_list = bool(forms.query_names)
         for query in EVERY_PAGE_QUERIES + (LIST_QUERIES if is_list else []):
             walker.request("get", path, query)
