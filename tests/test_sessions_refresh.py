@@ -98,7 +98,7 @@ def test_an_idle_session_expires(client, alice, afspraak):
     """Refreshed recently by its own clock, but its expiry has passed: logged out."""
     client.force_login(alice)
     last_saved(client, 10, datetime.timedelta(seconds=-1))
-    response = client.get(LIST_URL)
+    response = client.get(reverse("uitvragen:werklijst"))  # for members only
     assert response.status_code == 302
     assert response.url.startswith(LOGIN_URL)
 

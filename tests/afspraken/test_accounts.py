@@ -15,6 +15,9 @@ from portal.models import PasswordResetRequest
 from tests.factories import RapportageFactory
 
 LOGIN_URL = reverse("login")
+# A page for members only: asked for while logged out, it sends to the login. (A visitor's
+# agreements list is public, so it no longer tells.)
+MEMBERS_ONLY = reverse("uitvragen:werklijst")
 
 
 @pytest.fixture
@@ -140,7 +143,7 @@ def test_logout_needs_a_post_and_says_so(client, alice):
     response = client.post(reverse("logout"))
     assert response.status_code == 200
     assert "U bent uitgelogd" in response.text
-    assert client.get(reverse("afspraken:list")).status_code == 302
+    assert client.get(MEMBERS_ONLY).status_code == 302
 
 
 def test_password_reset_mails_a_link_that_works(client, alice):
@@ -205,7 +208,7 @@ def test_session_ends_after_the_idle_time(client, alice, afspraak, settings):
     session = client.session
     session.set_expiry(-1)  # as if the idle time had passed
     session.save()
-    response = client.get(reverse("afspraken:list"))
+    response = client.get(MEMBERS_ONLY)
     assert response.status_code == 302
     assert response.url.startswith(LOGIN_URL)
 
@@ -274,16 +277,16 @@ def test_password_reset_form_says_what_is_wrong_in_dutch(client, alice):
 
 def test_session_ends_twelve_hours_after_login_however_active(client, alice_with_password):
     login(client, "alice", "juist-wachtwoord-42")
-    assert client.get(reverse("afspraken:list")).status_code == 200
+    assert client.get(MEMBERS_ONLY).status_code == 200
     session = client.session
     assert time.time() - session[LOGIN_AT_SESSION_KEY] < 60
     session[LOGIN_AT_SESSION_KEY] -= 12 * 60 * 60 - 60  # a minute to go: still logged in
     session.save()
-    assert client.get(reverse("afspraken:list")).status_code == 200
+    assert client.get(MEMBERS_ONLY).status_code == 200
     session = client.session
     session[LOGIN_AT_SESSION_KEY] -= 2 * 60
     session.save()
-    response = client.get(reverse("afspraken:list"))
+    response = client.get(MEMBERS_ONLY)
     assert response.status_code == 302
     assert response.url.startswith(LOGIN_URL)
     assert "_auth_user_id" not in client.session
