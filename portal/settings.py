@@ -115,6 +115,9 @@ TASK_LEASE_SECONDS = int(os.environ.get("TASK_LEASE_SECONDS", "60"))
 
 # Reporting rounds: `manage.py herinner_uitvragen` (daily, from cron) reminds the parties with
 # open items this many days before a round's deadline and after it.
+# Where people report an accessibility problem (the statement at /toegankelijkheid/).
+TOEGANKELIJKHEID_CONTACT = os.environ.get("TOEGANKELIJKHEID_CONTACT", "info@zinl.nl")
+
 UITVRAAG_HERINNEREN_DAGEN_VOOR = [
     int(day) for day in env_list("UITVRAAG_HERINNEREN_DAGEN_VOOR", "7,1")
 ]

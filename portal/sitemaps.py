@@ -11,7 +11,7 @@ from trajecten.models import Traject
 
 class Vast(Sitemap):
     def items(self):
-        return ["home", "trajecten:list", "rapportages:list"]
+        return ["home", "trajecten:list", "afspraken:list", "rapportages:list", "toegankelijkheid"]
 
     def location(self, name):
         return reverse(name)

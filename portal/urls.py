@@ -27,6 +27,7 @@ urlpatterns = [
         name="django.contrib.sitemaps.views.sitemap",
     ),
     path("robots.txt", views.robots_txt, name="robots"),
+    path("toegankelijkheid/", views.toegankelijkheid, name="toegankelijkheid"),
     path("admin/", admin.site.urls),
     # Before Django's account pages: a throttled password reset in place of its own.
     path("accounts/password_reset/", accounts.PasswordResetView.as_view(), name="password_reset"),

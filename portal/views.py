@@ -1,3 +1,6 @@
+import datetime
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import HttpResponse
@@ -191,3 +194,22 @@ def robots_txt(request):
     lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /accounts/", ""]
     lines.append(f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}")
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+# The accessibility statement: when it was drawn up and when the portal was last examined by
+# hand (the automated checks run on every change, in CI).
+TOEGANKELIJKHEID_OPGESTELD_OP = datetime.date(2026, 12, 7)
+TOEGANKELIJKHEID_ONDERZOCHT_OP = datetime.date(2026, 12, 7)
+
+
+@require_safe
+def toegankelijkheid(request):
+    return render(
+        request,
+        "portal/toegankelijkheid.html",
+        {
+            "opgesteld_op": TOEGANKELIJKHEID_OPGESTELD_OP,
+            "onderzocht_op": TOEGANKELIJKHEID_ONDERZOCHT_OP,
+            "contact": settings.TOEGANKELIJKHEID_CONTACT,
+        },
+    )

@@ -71,3 +71,8 @@ def test_a_visitor_clicks_from_the_front_door_to_everything_published(
     check_page(page, "4-afspraken")
     page.get_by_role("link", name="Trajecten").first.click()
     check_page(page, "5-trajecten")
+
+    # The accessibility statement, from the footer.
+    page.get_by_role("contentinfo").get_by_role("link", name="Toegankelijkheid").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Toegankelijkheidsverklaring")
+    check_page(page, "6-toegankelijkheidsverklaring")

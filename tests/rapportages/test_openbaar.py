@@ -481,3 +481,24 @@ def test_the_list_of_reports_shows_the_title_as_published(client, afspraken, gep
     text = client.get(reverse("rapportages:list")).text
     assert published in text
     assert "Een nieuwe titel na publicatie" not in text
+
+
+def test_the_accessibility_statement_is_public_and_in_every_footer(client, alice, settings):
+    settings.TOEGANKELIJKHEID_CONTACT = "toegankelijkheid@example.nl"
+    response = client.get(reverse("toegankelijkheid"))
+    assert response.status_code == 200
+    for heading in [
+        "Welke norm",
+        "Hoe ver we zijn",
+        "Hoe we het onderzochten",
+        "Bekende problemen",
+        "Een probleem melden",
+    ]:
+        assert f">{heading}</h2>" in response.text
+    assert "WCAG 2.1 niveau AA" in response.text
+    assert 'href="mailto:toegankelijkheid@example.nl"' in response.text
+    link = f'<a href="{reverse("toegankelijkheid")}">Toegankelijkheid</a>'
+    for url in ["/", "/trajecten/", "/afspraken/", "/rapportages/", reverse("login")]:
+        assert link in client.get(url).text, url
+    client.force_login(alice)
+    assert link in client.get("/afspraken/").text
