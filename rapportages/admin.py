@@ -4,6 +4,7 @@ from django.utils.html import format_html
 
 from portal.core.history import HistoryAdmin
 
+from .leesbaarheid import leesbaarheid
 from .models import Editie, Rapportage
 
 
@@ -69,7 +70,12 @@ class RapportageAdmin(HistoryAdmin):
     list_filter = ["soort", "jaar", PublishedFilter, "traject"]
     search_fields = ["titel", "traject__naam"]
     autocomplete_fields = ["traject"]
-    readonly_fields = ["publication_status", "concept_link"]
+    readonly_fields = [
+        "publication_status",
+        "concept_link",
+        "leesbaarheid_samenvatting",
+        "leesbaarheid_inleiding",
+    ]
     fieldsets = [
         (
             None,
@@ -85,7 +91,22 @@ class RapportageAdmin(HistoryAdmin):
                 ]
             },
         ),
-        ("Teksten", {"fields": ["inleiding", "conclusies", "vervolg"]}),
+        (
+            "Teksten",
+            {
+                "fields": [
+                    "samenvatting",
+                    "leesbaarheid_samenvatting",
+                    "inleiding",
+                    "leesbaarheid_inleiding",
+                    "conclusies",
+                    "vervolg",
+                ],
+                "description": "De leesbaarheid is een hulpmiddel, geen eis: de Flesch–Douma-"
+                "score van de opgeslagen tekst. Tekst op taalniveau B1 scoort ongeveer 60 of "
+                "hoger.",
+            },
+        ),
         (
             "Verschijnen",
             {
@@ -99,6 +120,14 @@ class RapportageAdmin(HistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_latest_editie()
+
+    @admin.display(description="leesbaarheid samenvatting")
+    def leesbaarheid_samenvatting(self, obj):
+        return leesbaarheid(obj.samenvatting) if obj else ""
+
+    @admin.display(description="leesbaarheid inleiding")
+    def leesbaarheid_inleiding(self, obj):
+        return leesbaarheid(obj.inleiding) if obj else ""
 
     def get_readonly_fields(self, request, obj=None):
         # The model refuses the change too (`Rapportage.clean`); here it is not offered.

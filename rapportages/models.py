@@ -18,6 +18,7 @@ from trajecten.models import Traject
 INLEIDING_MAX_LENGTH = 20_000
 VERVOLG_MAX_LENGTH = 10_000
 CONCLUSIES_MAX_LENGTH = 20_000
+SAMENVATTING_MAX_LENGTH = 3_000
 
 
 def may_see_concepts(user) -> bool:
@@ -73,6 +74,14 @@ class Rapportage(models.Model):
     titel = models.CharField("titel", max_length=300)
     peildatum = models.DateField(
         "peildatum", help_text="De rapportage toont elke afspraak zoals die op deze datum stond."
+    )
+    samenvatting = models.TextField(
+        "samenvatting in eenvoudige taal",
+        blank=True,
+        max_length=SAMENVATTING_MAX_LENGTH,
+        validators=[MaxLengthValidator(SAMENVATTING_MAX_LENGTH)],
+        help_text="Een korte samenvatting voor iedereen, op taalniveau B1: korte zinnen, "
+        "gewone woorden. Staat bovenaan de rapportage, op de webpagina en in de PDF.",
     )
     inleiding = models.TextField(
         "inleiding",

@@ -167,6 +167,21 @@ def _load_traject(item: dict, partijen: dict[str, Partij], reporters: dict) -> N
         _load_rapportage(traject, report)
 
 
+def _samenvatting(traject: Traject, soort: str) -> str:
+    """A summary in plain Dutch (B1) for a demo report."""
+    if soort == Rapportage.Soort.EINDEVALUATIE:
+        return (
+            f"Zorgpartijen maakten afspraken om de zorg bij {traject.naam.lower()} beter te "
+            "maken. Dat traject is nu klaar. In deze rapportage leest u wat de partijen hebben "
+            "gedaan. U leest ook of de zorg echt is veranderd. Dat meten we met cijfers."
+        )
+    return (
+        f"Zorgpartijen hebben afspraken gemaakt om de zorg bij {traject.naam.lower()} beter te "
+        "maken. In deze rapportage leest u hoe ver ze zijn. Bij elke afspraak staat of het "
+        "volgens plan gaat. Gaat het langzamer? Dan leest u waarom."
+    )
+
+
 def _load_rapportage(traject: Traject, report: dict) -> None:
     """A trajectory's yearly report or (`kind: eindevaluatie`) its end evaluation. One with a
     `published` date appeared before the portal recorded it: it keeps that date."""
@@ -186,6 +201,7 @@ def _load_rapportage(traject: Traject, report: dict) -> None:
             f"verbetersignalement {traject.naam}. De partijen hebben hun voortgang "
             f"zelf gerapporteerd; Zorginstituut Nederland heeft die samengevat."
         ),
+        "samenvatting": report.get("summary") or _samenvatting(traject, soort),
         "conclusies": report.get("conclusions", ""),
         "vervolg": report.get("vervolg")
         or f"De volgende voortgangsrapportage verschijnt in het {report['next_report']}.",
@@ -369,6 +385,12 @@ def _load_rapportages(*, publish: bool) -> None:
             jaar=jaar,
             defaults={
                 "titel": f"Voortgangsrapportage implementatiefase Passende zorg {jaar}",
+                "samenvatting": (
+                    "Elk jaar kijkt het Zorginstituut hoe het gaat met de afspraken over "
+                    "passende zorg. Zorgpartijen hebben die afspraken samen gemaakt. Ze willen "
+                    "dat patiënten de zorg krijgen die echt helpt. In deze rapportage leest u "
+                    "per onderwerp hoe ver de partijen zijn."
+                ),
                 "peildatum": datetime.date(jaar, 11, 1),
                 "inleiding": (
                     "Zorginstituut Nederland rapporteert jaarlijks aan de minister van "
