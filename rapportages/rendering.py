@@ -29,7 +29,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from afspraken.models import STATUS_LABELS, Indicator
 from portal.core.memory import collecting_new_only, without_cyclic_gc
 
-from . import jinja, pdf_join
+from . import jinja, pdf_join, pdf_ua
 from .content import ReportContent
 from .models import Editie
 
@@ -146,8 +146,10 @@ def render_report_pdf(
     """The report's PDF: `html` (its `render_html`) in one go, or a large implementation-wide
     report in parts (`render_pdf_in_parts`), which looks the same and takes far less memory."""
     if content.rapportage.is_implementatiebreed and len(content.chapters) >= PARTS_FROM:
-        return render_pdf_in_parts(content, editie=editie, published=published, progress=progress)
-    return render_pdf(html, progress=progress)
+        pdf = render_pdf_in_parts(content, editie=editie, published=published, progress=progress)
+    else:
+        pdf = render_pdf(html, progress=progress)
+    return pdf_ua.mend(pdf)  # header cells' scope, the cover's artwork as an artifact
 
 
 def render_pdf_in_parts(
