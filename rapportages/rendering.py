@@ -105,6 +105,7 @@ def render_html(
     editie: Editie | None = None,
     published: bool = False,
     panel: str = "",
+    kop: str = "",
     deel: str | int | None = None,
     paginanummers: dict[str, int | str] | None = None,
 ) -> str:
@@ -113,13 +114,15 @@ def render_html(
     `published` renders the published form (with `editie` on the cover); otherwise it is a
     concept and says so, with the state of the year's reporting round if the content has it.
     Nothing depends on who asks, so the result can be stored as is; `panel` is HTML put above
-    a concept in the browser (the editors' publishing panel).
+    a concept in the browser (the editors' publishing panel), and `kop` the portal's header
+    instead of the report's own.
     `deel` and `paginanummers` render one part of a report laid out in parts
     (`render_pdf_in_parts`).
     """
     rapportage = content.rapportage
     context = {
         "panel": Markup(panel),  # rendered by a template, escaped there
+        "kop": Markup(kop),
         "content": content,
         "rapportage": rapportage,
         "editie": editie,

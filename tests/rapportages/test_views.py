@@ -87,6 +87,25 @@ def test_staff_see_the_concept_with_a_publish_form(client, staff, rapportage, af
     assert rapportage.titel in client.get("/rapportages/").text
 
 
+def test_the_concept_has_the_portals_header_and_an_edition_its_own(
+    client, staff, rapportage, afspraken
+):
+    client.force_login(staff)
+    concept = client.get(rapportage.get_concept_url()).text
+
+    assert concept.count("<header") == 1
+    assert '<header class="site-header">' in concept
+    assert '<nav class="site-nav" aria-label="Hoofdmenu">' in concept
+    assert '<a href="/rapportages/" aria-current="page">Rapportages</a>' in concept
+    assert "Uitloggen" in concept and "Beheer" in concept
+    assert 'class="portaalkop"' not in concept
+
+    edition = publiceer_rapportage(rapportage=rapportage, user=staff).html
+    assert edition.count("<header") == 1
+    assert '<header class="portaalkop">' in edition
+    assert "site-header" not in edition.split("</head>")[1]
+
+
 def test_staff_download_the_concept_pdf(client, staff, rapportage, afspraken):
     """Made in the background (here at once: the tests' immediate backend), kept in the
     database for an hour, then downloaded."""
