@@ -3,13 +3,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from portal.core import tabellen
@@ -74,7 +75,7 @@ def afspraak_list(request):
         chosen = [count["count"] for count in status_counts if count["chosen"]]
         paginator.count = chosen[0] if chosen else sum(c["count"] for c in status_counts)
     page = paginator.get_page(request.GET.get("pagina"))
-    _present_rows(page, request.user)
+    _present_rows(page, request.user, terug=list_query(request.GET))
     return render(
         request,
         "afspraken/verbeterafspraak_list.html",
@@ -139,15 +140,16 @@ def _download(request, afspraken, formaat):
     )
 
 
-def _present_rows(page, user) -> None:
-    """What a row of the list shows beyond the agreement's own fields: its address, its parties,
-    the user's role, the status badge and the date of the status, each badge and date text
-    made once per page."""
+def _present_rows(page, user, *, terug: str = "") -> None:
+    """What a row of the list shows beyond the agreement's own fields: its address (with the
+    list's filters as `terug`, for the way back), its parties, the user's role, the status
+    badge and the date of the status, each badge and date text made once per page."""
     own_partij_ids = partij_ids_for(user)
     url_of, badges, dates = detail_url_maker(), StatusBadges(), DateTexts()
+    back = f"?{urlencode({'terug': terug})}" if terug else ""
     for afspraak in page:
         regiehouder, *others = afspraak.partijen()
-        afspraak.url = url_of(afspraak.pk)
+        afspraak.url = url_of(afspraak.pk) + back
         afspraak.partijen_html = format_html(
             '<strong>{}</strong> <span class="zacht">(regie)</span>{}',
             regiehouder.afkorting,
@@ -182,6 +184,26 @@ class DateTexts(dict):
     def __missing__(self, date):
         self[date] = text = "" if date is None else date_format(date, "j F Y")
         return text
+
+
+LIST_PARAMETERS = frozenset(VerbeterafspraakFilter.base_filters) | {"pagina"}
+
+
+def list_query(params) -> str:
+    """The query string of the list of agreements with only its own parameters (filters and
+    page), from the list's request or from an agreement's `terug`: whatever else it held is
+    dropped, and it only ever goes after the list's own address, so it leads nowhere else."""
+    query = QueryDict(mutable=True)
+    for key, values in params.lists():
+        if key in LIST_PARAMETERS:
+            query.setlist(key, [value for value in values if value][:1])
+    return query.urlencode()
+
+
+def list_url(terug: str | None) -> str:
+    """The list of agreements as the user left it, from an agreement's `terug` parameter."""
+    query = list_query(QueryDict(terug or "")) if len(terug or "") <= 2000 else ""
+    return reverse("afspraken:list") + (f"?{query}" if query else "")
 
 
 def _without_page(params) -> str:
@@ -261,6 +283,7 @@ def _render_detail(request, afspraak, *, form=None, meting_form=None, status=200
         "afspraken/verbeterafspraak_detail.html",
         {
             "afspraak": afspraak,
+            "list_url": list_url(request.GET.get("terug")),
             "form": form,
             "timeline": afspraak.timeline(),
             "current_update": afspraak.status_update(),

@@ -9,12 +9,13 @@ import gc
 import logging
 import mimetypes
 import posixpath
+import re
 import tempfile
 import threading
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import pydyf
 from django.conf import settings
@@ -67,12 +68,44 @@ def static_prefix() -> str:
     return "/" + settings.STATIC_URL.strip("/") + "/"
 
 
+STYLESHEETS = {"scherm": "css/rapportage.css", "print": "css/rapportage-pdf.css"}
+"""The report's stylesheets: for the screen, and for paper and the PDF on top of it."""
+
+CSS_URL = re.compile(r"""url\(\s*(["']?)([^"')]+)\1\s*\)""")
+
+
+def inline_stylesheets() -> dict[str, Markup]:
+    """The report's stylesheets as they are now, for the `<style>` elements of a published
+    edition: an edition carries its own looks, so a later change of style leaves it as it was.
+
+    Their `url(...)`s are relative to the stylesheet's own address; inside the document they
+    would be relative to the page's, so they are made absolute paths into the static files.
+    """
+    sheets = {}
+    for name, path in STYLESHEETS.items():
+        with open(finders.find(path), encoding="utf-8") as fh:
+            css = fh.read()
+        own_url = static_prefix() + path
+
+        def absolute(match, own_url=own_url):
+            quote, url = match.groups()
+            if urlsplit(url).scheme or url.startswith("/"):
+                return match.group(0)
+            return f"url({quote}{urljoin(own_url, url)}{quote})"
+
+        if "</" in css:  # would end the `<style>` element early
+            raise ValueError(f"{path} kan niet in een <style>-element.")
+        sheets[name] = Markup(CSS_URL.sub(absolute, css))  # our own file, not escaped
+    return sheets
+
+
 def render_html(
     content: ReportContent,
     *,
     editie: Editie | None = None,
     published: bool = False,
     panel: str = "",
+    kop: str = "",
     deel: str | int | None = None,
     paginanummers: dict[str, int | str] | None = None,
 ) -> str:
@@ -81,13 +114,15 @@ def render_html(
     `published` renders the published form (with `editie` on the cover); otherwise it is a
     concept and says so, with the state of the year's reporting round if the content has it.
     Nothing depends on who asks, so the result can be stored as is; `panel` is HTML put above
-    a concept in the browser (the editors' publishing panel).
+    a concept in the browser (the editors' publishing panel), and `kop` the portal's header
+    instead of the report's own.
     `deel` and `paginanummers` render one part of a report laid out in parts
     (`render_pdf_in_parts`).
     """
     rapportage = content.rapportage
     context = {
         "panel": Markup(panel),  # rendered by a template, escaped there
+        "kop": Markup(kop),
         "content": content,
         "rapportage": rapportage,
         "editie": editie,
@@ -99,7 +134,9 @@ def render_html(
         "peildatum_kort": jinja.datum_kort(rapportage.peildatum),
         "status_labels": STATUS_LABELS,
         "richting_labels": dict(Indicator.Richting.choices),
-        # Unhashed paths: a stored edition must keep finding its stylesheet after a deploy.
+        # A published edition carries its stylesheets (serving.py allows exactly those in its
+        # Content-Security-Policy); a concept links the current ones.
+        "stijl": inline_stylesheets() if published else None,
         "static_prefix": static_prefix(),
         "portaal_url": portal_url().rstrip("/"),
         "deel": deel,

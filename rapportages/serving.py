@@ -18,8 +18,15 @@ edition that was taken out of the database (by hand: the portal offers no way) i
 served after that time. The latest-edition address asks the database every time, so a new
 edition shows at once. Anonymous visitors get these answers early in the middleware
 (`rapportages.middleware.published_editions`); nothing here touches the session.
+
+An edition's HTML carries its own stylesheets in `<style>` elements (rendering.py), so that it
+looks as it did when published. The portal's Content-Security-Policy allows no inline style, so
+the answer's policy allows exactly those elements, by their SHA-256: read from the document
+once per worker process and remembered by its checksum, which names its bytes for good.
 """
 
+import base64
+import hashlib
 import io
 import os
 import re
@@ -46,6 +53,7 @@ SINGLE_RANGE = re.compile(r"bytes=(\d{0,18})-(\d{0,18})\Z")
 # and how many addresses it remembers (an address is remembered only when it has an edition).
 NUMBERED_RECHECK_SECONDS = 60
 NUMBERED_REMEMBERED = 2000
+STYLE_ELEMENT = re.compile(rb"<style[^>]*>(.*?)</style>", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +68,35 @@ class EditieDocument:
 
 # (jaar, slug, nummer, document) -> (EditieDocument, monotonic time until which it is trusted)
 _numbered: dict[tuple, tuple[EditieDocument, float]] = {}
+# checksum of an edition's HTML -> the CSP sources of its `<style>` elements
+_style_sources: dict[str, tuple[str, ...]] = {}
 
 
 def forget_addresses() -> None:
     """Forget what this process remembered of numbered addresses (tests start afresh)."""
     _numbered.clear()
+    _style_sources.clear()
+
+
+def style_sources(found: EditieDocument, copy) -> tuple[str, ...]:
+    """The hash sources (`'sha256-...'`) of the `<style>` elements in the head of an edition's
+    HTML, `copy` opened at its start and left there; none for an edition that links its
+    stylesheets (published before editions carried them)."""
+    sources = _style_sources.get(found.checksum)
+    if sources is None:
+        head = b""
+        while b"</head>" not in head and (chunk := copy.read(65536)):
+            head += chunk
+        copy.seek(0)
+        head = head.split(b"</head>", 1)[0]
+        sources = tuple(
+            f"'sha256-{base64.b64encode(hashlib.sha256(css).digest()).decode()}'"
+            for css in STYLE_ELEMENT.findall(head)
+        )
+        if len(_style_sources) >= NUMBERED_REMEMBERED:
+            _style_sources.clear()
+        _style_sources[found.checksum] = sources
+    return sources
 
 
 def address_lookup(*, jaar: int | None, slug: str | None) -> dict:
@@ -141,6 +173,7 @@ def serve_published(
         return None
     size = copy.seek(0, os.SEEK_END)
     copy.seek(0)
+    sources = style_sources(found, copy) if document == "html" else ()
     wanted = _range(request, etag, size) if document == "pdf" else None
     if wanted is None:
         # Sent by the WSGI server's file wrapper (sendfile), as whitenoise sends a static file.
@@ -159,6 +192,9 @@ def serve_published(
                 response["Content-Range"] = f"bytes {start}-{end}/{size}"
     response["ETag"] = etag
     response["Cache-Control"] = cache_control
+    if sources:
+        csp = settings.SECURE_CSP
+        response._csp_config = {**csp, "style-src": [*csp.get("style-src", []), *sources]}
     if document == "pdf":
         filename = found.filename + (f"-editie-{found.nummer}" if numbered else "")
         response["Content-Disposition"] = f'inline; filename="{filename}.pdf"'

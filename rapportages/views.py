@@ -121,7 +121,10 @@ def concept_detail(request, pk):
         },
         request=request,
     )
-    return HttpResponse(render_html(build_content(rapportage, with_uitvraag=True), panel=panel))
+    # The portal's header, not the report's: this is a page of the portal, for its editors.
+    kop = render_to_string("includes/site_header.html", request=request)
+    content = build_content(rapportage, with_uitvraag=True)
+    return HttpResponse(render_html(content, panel=panel, kop=kop))
 
 
 def _unfinished(opdracht: Opdracht | None) -> Opdracht | None:

@@ -1,4 +1,5 @@
 import datetime
+import re
 import time
 
 import pytest
@@ -697,3 +698,43 @@ def test_a_search_uses_its_first_words_only(client, alice, several):
     assert [a.titel for a in response.context["page"]] == [several["delayed"].titel]
     response = client.get(LIST_URL, {"q": "behandel thuis nergens"})
     assert list(response.context["page"]) == []
+
+
+def _breadcrumb_to_the_list(response) -> str:
+    return re.search(r'<nav class="breadcrumbs".*?<a href="([^"]*)"', response.text, re.S)[1]
+
+
+def test_an_agreement_from_a_filtered_list_leads_back_to_it(client, alice, several):
+    client.force_login(alice)
+    filters = {"status": "vertraagd", "q": "behandel thuis", "traject": "", "pagina": "1"}
+    listed = client.get(LIST_URL, filters)
+    row_url = listed.context["page"][0].url
+
+    assert row_url.startswith(detail_url(several["delayed"]) + "?terug=")
+    back = _breadcrumb_to_the_list(client.get(row_url))
+    assert back == "/afspraken/?status=vertraagd&amp;q=behandel+thuis&amp;pagina=1"
+    # Without filters the agreement's address is its own, and so is the way back.
+    assert client.get(LIST_URL).context["page"][0].url == detail_url(several["afspraak"])
+    assert _breadcrumb_to_the_list(client.get(detail_url(several["afspraak"]))) == "/afspraken/"
+
+
+@pytest.mark.parametrize(
+    ("terug", "back"),
+    [
+        ("https://evil.example/", "/afspraken/"),
+        ("//evil.example/?status=vertraagd", "/afspraken/"),
+        ("status=vertraagd&next=https://evil.example/", "/afspraken/?status=vertraagd"),
+        (
+            'status="><script>alert(1)</script>',
+            "/afspraken/?status=%22%3E%3Cscript%3Ealert%281%29%3C%2Fscript%3E",
+        ),
+        ("javascript:alert(1)", "/afspraken/"),
+        ("status=a" * 1000, "/afspraken/"),
+    ],
+)
+def test_the_way_back_to_the_list_leads_nowhere_else(client, alice, afspraak, terug, back):
+    client.force_login(alice)
+    response = client.get(detail_url(afspraak), {"terug": terug})
+
+    assert response.status_code == 200
+    assert _breadcrumb_to_the_list(response) == back

@@ -1,15 +1,25 @@
 """The PDF: what a reader and a screen reader get, read back with pypdf."""
 
+import datetime
 import io
 
 import pydyf
 import pytest
 from pypdf import PdfReader
 
+from afspraken.models import Status
 from rapportages import rendering
 from rapportages.content import build_content
+from rapportages.jinja import titelregels
 from rapportages.rendering import StaticURLFetcher, portal_url, render_html, render_pdf
 from rapportages.services import publiceer_rapportage
+from tests.factories import (
+    ThemaFactory,
+    VerbeterafspraakFactory,
+    VoortgangsupdateFactory,
+    indicator_with_figures,
+)
+from tests.pdfstructure import FOOTER, headings_and_captions, last_lines_ending_on, page_lines
 
 
 @pytest.fixture
@@ -132,3 +142,73 @@ def test_cached_page_references_match_pydyf_and_follow_new_pages():
     pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
     assert pdf.page_references == rendering._uncached_page_references.fget(pdf)
     assert len(pdf.page_references) == 4
+
+
+@pytest.fixture
+def long_report(rapportage, dvt, niv, zn):
+    """The 2022 report of `dvt` with four themes of four agreements, progress texts of
+    different lengths and an indicator on every third agreement: some fifteen pages, whose
+    breaks fall in many different places."""
+    nummer = 0
+    for thema_index in range(4):
+        thema = ThemaFactory(traject=dvt, naam=f"Thema nummer {thema_index + 1}")
+        for _ in range(4):
+            nummer += 1
+            afspraak = VerbeterafspraakFactory(
+                traject=dvt,
+                thema=thema,
+                nummer=nummer,
+                titel=f"Verbeter de zorg op punt {nummer} " + "met veel woorden " * (nummer % 4),
+                regiehouder=niv,
+                betrokken_partijen=[zn],
+            )
+            VoortgangsupdateFactory(
+                verbeterafspraak=afspraak,
+                peildatum=datetime.date(2022, 10, 1),
+                status=Status.OP_SCHEMA if nummer % 5 else Status.VERTRAAGD,
+                tekst=" ".join(
+                    ["De werkgroep heeft dit jaar hard gewerkt."] * (3 + 7 * (nummer % 6))
+                ),
+                toelichting="Er was geen geld." if nummer % 5 == 0 else "",
+                verwachte_datum=datetime.date(2025, 6, 30) if nummer % 5 == 0 else None,
+            )
+            if nummer % 3 == 0:
+                indicator_with_figures(
+                    dvt, afspraak, niv, f"Indicator van afspraak {nummer}", {2020: 41, 2021: 39}
+                )
+    return rapportage
+
+
+def test_no_page_ends_on_a_heading_or_a_table_caption(long_report):
+    """Each page's last line above the footer, as poppler reads it, is neither a heading nor a
+    table's caption nor a paragraph set as a heading: those stay with what they introduce."""
+    html = render_html(build_content(long_report), published=True)
+    pages = page_lines(render_pdf(html))
+    texts = headings_and_captions(html)
+
+    assert len(pages) >= 10
+    # The check sees what it looks for: every page but the cover has its footer, and the
+    # report has a caption of each kind to find.
+    assert sum(bool(FOOTER.search(lines[-1])) for lines in pages) == len(pages) - 1
+    assert {"Thema: Thema nummer 4", "Indicator van afspraak 3: waarden per jaar"} <= texts
+    assert last_lines_ending_on(pages, texts) == []
+
+
+@pytest.mark.parametrize(
+    ("titel", "regels"),
+    [
+        (
+            "Eindevaluatie, Zinnige Zorg Artrose van knie en heup",
+            ["Eindevaluatie, Zinnige Zorg", "Artrose van knie en heup"],
+        ),
+        (
+            "Voortgangsrapportage implementatiefase Passende zorg 2022",
+            ["Voortgangsrapportage", "implementatiefase", "Passende zorg 2022"],
+        ),
+        ("Kort <b>&</b>", ["Kort &lt;b&gt;&amp;&lt;/b&gt;"]),
+    ],
+)
+def test_a_cover_title_breaks_into_lines_of_about_equal_width(titel, regels):
+    spans = str(titelregels(titel))
+
+    assert spans == " ".join(f'<span class="omslag__regel">{regel}</span>' for regel in regels)

@@ -2,13 +2,19 @@
 (`rapportages.middleware.published_editions`): the same answer as the view's, byte for byte and
 header for header, and nothing else is answered there."""
 
+import base64
+import hashlib
+
+import lxml.html
 import pytest
+from django.contrib.staticfiles import finders
 from django.http import FileResponse
 from django.test import override_settings
 from django.urls import reverse
 
 from rapportages import serving
 from rapportages.models import Editie, Rapportage
+from rapportages.services import publiceer_rapportage
 from tests.conftest import Client
 from tests.factories import EditieFactory, RapportageFactory, body
 
@@ -235,3 +241,61 @@ def test_every_kind_of_report_is_answered_early(
     assert took_fast_path(fast)
     assert fast["Content-Disposition"] == f'inline; filename="{filename}"'
     assert answer(fast) == answer(through_the_view.get(url))
+
+
+def _csp_hash(css: str) -> str:
+    return f"'sha256-{base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()}'"
+
+
+def test_an_edition_carries_its_stylesheets_and_keeps_them(
+    client, through_the_view, rapportage, afspraken, staff, monkeypatch, tmp_path
+):
+    """Published, an edition has the report's stylesheets inside it and links none, so it
+    looks the same after the stylesheet changes; its Content-Security-Policy allows exactly
+    its own `<style>` elements, by their hash, and the next edition gets the new style."""
+    first = publiceer_rapportage(rapportage=rapportage, user=staff)
+    tree = lxml.html.fromstring(first.html)
+    styles = [element.text for element in tree.xpath("//head/style")]
+    with open(finders.find("css/rapportage.css"), encoding="utf-8") as fh:
+        screen = fh.read()
+
+    assert styles[0] == screen
+    assert tree.xpath("//head/style[2]/@media") == ["print"]
+    assert "@page" in styles[1]
+    assert 'url("/static/fonts/DejaVuSansCondensed.ttf")' in styles[1]  # not "../fonts/"
+    assert not tree.xpath("//link[@rel='stylesheet']")
+    url = first.get_absolute_url()
+    for response in (client.get(url), through_the_view.get(url)):
+        assert body(response) == first.html.encode()
+        policy = response["Content-Security-Policy"]
+        assert f"style-src 'self' {_csp_hash(styles[0])} {_csp_hash(styles[1])};" in policy
+        assert "unsafe-inline" not in policy
+
+    # The style changes; the edition does not, the next one has the new style.
+    changed = tmp_path / "rapportage.css"
+    changed.write_text(screen + "\nbody { color: red; }\n", encoding="utf-8")
+    find = finders.find
+    monkeypatch.setattr(
+        finders,
+        "find",
+        lambda path, **kw: str(changed) if path == "css/rapportage.css" else find(path, **kw),
+    )
+    second = publiceer_rapportage(rapportage=rapportage, user=staff)
+
+    assert "body { color: red; }" in second.html
+    assert body(client.get(url)) == first.html.encode()
+    first.refresh_from_db()
+    assert first.is_intact() and "color: red" not in first.html
+
+
+def test_an_edition_that_links_its_stylesheets_keeps_the_portals_policy(client, editie):
+    """Editions published before they carried their stylesheets link them and still work."""
+    linked = (
+        '<html><head><link rel="stylesheet" href="/static/css/rapportage.css"></head>'
+        "<body><h1>Editie 2</h1></body></html>"
+    )
+    EditieFactory(rapportage=editie.rapportage, nummer=2, html=linked)
+
+    response = client.get(URL)
+    assert body(response) == linked.encode()
+    assert "style-src 'self';" in response["Content-Security-Policy"]

@@ -1,4 +1,7 @@
+import base64
 import datetime
+import hashlib
+import re
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -82,6 +85,25 @@ def test_staff_see_the_concept_with_a_publish_form(client, staff, rapportage, af
     assert 'name="bevestig"' in concept.text
     assert "Publiceren als editie 1" in concept.text
     assert rapportage.titel in client.get("/rapportages/").text
+
+
+def test_the_concept_has_the_portals_header_and_an_edition_its_own(
+    client, staff, rapportage, afspraken
+):
+    client.force_login(staff)
+    concept = client.get(rapportage.get_concept_url()).text
+
+    assert concept.count("<header") == 1
+    assert '<header class="site-header">' in concept
+    assert '<nav class="site-nav" aria-label="Hoofdmenu">' in concept
+    assert '<a href="/rapportages/" aria-current="page">Rapportages</a>' in concept
+    assert "Uitloggen" in concept and "Beheer" in concept
+    assert 'class="portaalkop"' not in concept
+
+    edition = publiceer_rapportage(rapportage=rapportage, user=staff).html
+    assert edition.count("<header") == 1
+    assert '<header class="portaalkop">' in edition
+    assert "site-header" not in edition.split("</head>")[1]
 
 
 def test_staff_download_the_concept_pdf(client, staff, rapportage, afspraken):
@@ -216,12 +238,20 @@ def test_list_takes_a_fixed_number_of_queries(
 
 
 def test_published_html_meets_the_content_security_policy(client, published):
-    html = body(client.get(DVT_URL)).decode()
+    """No style attribute nor script; the edition's own `<style>` elements (its stylesheets),
+    each allowed by its hash in the answer's policy."""
+    response = client.get(DVT_URL)
+    html = body(response).decode()
+    styles = re.findall(r"<style[^>]*>(.*?)</style>", html, re.DOTALL)
+    policy = response["Content-Security-Policy"]
 
     assert "style=" not in html
-    assert "<style" not in html
     assert "<script" not in html
     assert '<html lang="nl">' in html
+    assert len(styles) == 2
+    for css in styles:
+        digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in policy.split("style-src ")[1].split(";")[0]
 
 
 def test_published_report_is_served_from_the_servers_copy(
