@@ -114,6 +114,7 @@ def no_sideways_scroll(page):
 @pytest.mark.parametrize("width", [320], ids=["320px"])
 def test_pages_reflow_at_320_pixels(page, alice, afspraak, gepubliceerd):
     pages = [*PUBLIC_PAGES, afspraak.traject.get_absolute_url(), afspraak.get_absolute_url()]
+    pages.append(gepubliceerd.get_absolute_url())  # the report, with its own stylesheet
     for url in pages:
         page.goto(url)
         assert no_sideways_scroll(page), f"{url} scrolls sideways at 320 px"
