@@ -13,7 +13,12 @@ from afspraken.views import PER_PAGE, DateTexts, StatusBadges, detail_url_maker
 from portal.core import tabellen
 from portal.core.tabellen import FORMATEN
 from rapportages.models import Editie, GepubliceerdeStand
-from rapportages.openbaar import STAND_KOLOMMEN, gepubliceerde_beoordelingen, stand_rijen
+from rapportages.openbaar import (
+    STAND_KOLOMMEN,
+    gepubliceerde_beoordelingen,
+    gepubliceerde_indicatoren,
+    stand_rijen,
+)
 from trajecten.models import Traject
 
 LAATSTE_RAPPORTAGES = 5
@@ -93,11 +98,7 @@ def _indicator_groups(traject, standen) -> list[dict]:
     """The trajectory's own indicators, then those of each agreement a report showed, judged as
     the newest report judged them."""
     shown = {stand.verbeterafspraak_id: stand for stand in standen}
-    indicatoren = [
-        indicator
-        for indicator in traject.indicatoren.select_related("leverancier")
-        if indicator.verbeterafspraak_id is None or indicator.verbeterafspraak_id in shown
-    ]
+    indicatoren = gepubliceerde_indicatoren().filter(traject=traject).select_related("leverancier")
     groups: dict = {}
     for beoordeling in gepubliceerde_beoordelingen(traject, indicatoren):
         stand = shown.get(beoordeling.indicator.verbeterafspraak_id)

@@ -4,10 +4,11 @@
 `GepubliceerdeStand.objects.nieuwste()` reads the newest per agreement.
 """
 
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 
 from afspraken.evaluatie import beoordeel_alle
-from afspraken.models import Meting, status_label
+from afspraken.models import Indicator, Meting, status_label
 from uitvragen.models import without_unaccepted_answers
 
 from .content import ReportContent
@@ -49,17 +50,30 @@ def bewaar_standen(content: ReportContent, editie: Editie) -> None:
     GepubliceerdeStand.objects.bulk_create(standen_van(content, editie), batch_size=1_000)
 
 
+def gepubliceerde_indicatoren():
+    """The indicators the public may see: of a trajectory a published report covered, and, for
+    an agreement's indicator, of an agreement a published edition showed."""
+    shown = GepubliceerdeStand.objects.filter(verbeterafspraak=OuterRef("verbeterafspraak"))
+    return Indicator.objects.filter(traject__bevroren_tot__isnull=False).filter(
+        Q(verbeterafspraak__isnull=True) | Exists(shown)
+    )
+
+
+def gepubliceerde_metingen():
+    """The figures a published report could show: known on or before the date up to which the
+    newest report froze their trajectory (`Traject.bevroren_tot`; a frozen date takes no new
+    figures), and a round's answer only once it was accepted."""
+    return without_unaccepted_answers(
+        Meting.objects.filter(peildatum__lte=F("indicator__traject__bevroren_tot"))
+    )
+
+
 def gepubliceerde_beoordelingen(traject, indicatoren) -> list:
-    """The indicators of a trajectory judged as its newest published report judged them: on
-    the date up to which publishing froze the trajectory (`Traject.bevroren_tot`, the newest
-    published peildatum), with the figures that count in a report. Nothing reported after it
-    (frozen dates take no new figures) and no answer that was not accepted. Empty while no
-    report about the trajectory was published."""
+    """The indicators of a trajectory judged as its newest published report judged them, with
+    `gepubliceerde_metingen()`. Empty while no report about the trajectory was published."""
     if traject.bevroren_tot is None:
         return []
-    return beoordeel_alle(
-        indicatoren, traject.bevroren_tot, metingen=without_unaccepted_answers(Meting.objects.all())
-    )
+    return beoordeel_alle(indicatoren, traject.bevroren_tot, metingen=gepubliceerde_metingen())
 
 
 # A table of published states, the same wherever it is downloaded: the public list of

@@ -13,11 +13,11 @@ staff keep in public anyway (trajectories with their phases and themes, parties,
   (`without_unaccepted_answers`).
 """
 
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Q
 
-from afspraken.models import Indicator, Meting, Partij
+from afspraken.models import Partij
 from rapportages.models import Editie, GepubliceerdeStand, Rapportage
-from uitvragen.models import without_unaccepted_answers
+from rapportages.openbaar import gepubliceerde_indicatoren, gepubliceerde_metingen
 
 # `GepubliceerdeStand.partijen` lists the parties' abbreviations, regiehouder first.
 PARTIJEN_SEPARATOR = ", "
@@ -29,17 +29,12 @@ def standen():
 
 
 def indicatoren():
-    shown = GepubliceerdeStand.objects.filter(verbeterafspraak=OuterRef("verbeterafspraak"))
-    return Indicator.objects.filter(traject__bevroren_tot__isnull=False).filter(
-        Q(verbeterafspraak__isnull=True) | Exists(shown)
-    )
+    return gepubliceerde_indicatoren()
 
 
 def metingen():
     """The measurements of public indicators that a published report could show."""
-    return without_unaccepted_answers(
-        Meting.objects.filter(peildatum__lte=F("indicator__traject__bevroren_tot"))
-    )
+    return gepubliceerde_metingen()
 
 
 def partijen():
