@@ -261,7 +261,7 @@ class VerbeterafspraakAdmin(HistoryAdmin):
         (None, {"fields": ["traject", "thema", "nummer", "titel", "omschrijving", "versie"]}),
         ("Partijen", {"fields": ["regiehouder", "betrokken_partijen"]}),
         ("Doel", {"fields": ["streefjaar", "streefwaarde"]}),
-        ("Herkomst", {"fields": ["bron", "bron_url"]}),
+        ("Waar de afspraak is gemaakt", {"fields": ["bron", "bron_url"]}),
     ]
     inlines = [VoortgangsupdateInline, IndicatorInline]
 

@@ -317,13 +317,20 @@ class Verbeterafspraak(models.Model):
     )
     streefjaar = models.PositiveSmallIntegerField("streefjaar")
     streefwaarde = models.CharField("streefwaarde", max_length=200, blank=True)
+    # Where the agreement was made, not where data comes from (an indicator's `bron` is that).
     bron = models.CharField(
-        "herkomst",
+        "afgesproken in",
         max_length=300,
         blank=True,
-        help_text="Paragraaf in het verbetersignalement waar de afspraak vandaan komt.",
+        help_text="Het advies of rapport waarin de afspraak is gemaakt, met de paragraaf, "
+        "bijvoorbeeld ‘Verbetersignalement, paragraaf 4.2’. Niet de bron van cijfers: die "
+        "staat bij de indicator.",
     )
-    bron_url = models.URLField("link naar de herkomst", blank=True)
+    bron_url = models.URLField(
+        "link naar dat advies of rapport",
+        blank=True,
+        help_text="Het internetadres van dat advies of rapport, als het openbaar is.",
+    )
     versie = models.PositiveIntegerField(
         "versie",
         default=1,
