@@ -252,6 +252,11 @@ class VerbeterafspraakQuerySet(models.QuerySet):
             "betrokken_partijen"
         )
 
+    def next_nummer(self, traject_id) -> int:
+        """The number after the trajectory's highest (1 for its first agreement)."""
+        highest = self.filter(traject=traject_id).aggregate(highest=models.Max("nummer"))
+        return (highest["highest"] or 0) + 1
+
     def for_list(self):
         """What a row of a list shows: the agreement's number, title and target year, its
         trajectory, theme and parties by name, and its status today; no long texts."""
