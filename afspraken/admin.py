@@ -52,8 +52,8 @@ class LidmaatschapInline(BadInputMixin, admin.TabularInline):
 
     model = Lidmaatschap
     formset = LidmaatschapFormSet
-    fields = ["user", "created_at"]
-    readonly_fields = ["created_at"]
+    fields = ["user", "email", "created_at"]
+    readonly_fields = ["email", "created_at"]
     autocomplete_fields = ["user"]
     extra = 0
 
@@ -62,6 +62,10 @@ class LidmaatschapInline(BadInputMixin, admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="e-mailadres")
+    def email(self, obj):
+        return obj.user.email or "Geen: kan geen wachtwoord instellen"
 
 
 @admin.register(Partij)
@@ -75,16 +79,61 @@ class PartijAdmin(HistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(leden_count=Count("lidmaatschappen"))
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        partij = getattr(response, "context_data", {}).get("original")
+        if request.method == "GET" and partij is not None:
+            warn_members_without_email(request, Lidmaatschap.objects.filter(partij=partij))
+        return response
+
     @admin.display(description="leden", ordering="leden_count")
     def leden_count(self, obj):
         return obj.leden_count
 
 
+def warn_members_without_email(request, lidmaatschappen) -> None:
+    """Say on the page which of these members cannot set a password (a new membership of
+    such a user is refused by `Lidmaatschap.clean()`; this is for those from before, or whose
+    address was removed since)."""
+    leden = lidmaatschappen.without_email().select_related("user", "partij")
+    names = sorted({f"{lid.user} ({lid.partij})" for lid in leden})
+    if names:
+        messages.warning(
+            request,
+            f"Geen e-mailadres: {', '.join(names)}. Zonder adres kan een lid geen wachtwoord "
+            "instellen of opnieuw instellen en krijgt het geen mail van het portaal. Laat een "
+            "e-mailadres invullen bij de gebruiker.",
+        )
+
+
+class ThemaChoiceIterator(ModelChoiceIterator):
+    """The themes grouped under their trajectory's name: theme names repeat across
+    trajectories, and without a script the list holds every trajectory's themes."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for traject, themas in groupby(self.queryset, key=lambda thema: thema.traject):
+            yield (traject.naam, [self.choice(thema) for thema in themas])
+
+
+class ThemaSelect(forms.Select):
+    """Each theme names its trajectory in `data-traject`, so that `js/thema-per-traject.js`
+    offers only the themes of the trajectory chosen above it."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if isinstance(value, ModelChoiceIteratorValue):
+            option["attrs"]["data-traject"] = value.instance.traject_id
+        return option
+
+
 class ThemaChoiceField(forms.ModelChoiceField):
-    """Theme names repeat across trajectories, so the label names the trajectory too."""
+    iterator = ThemaChoiceIterator
+    widget = ThemaSelect
 
     def label_from_instance(self, obj):
-        return f"{obj.traject.naam}: {obj.naam}"
+        return obj.naam
 
 
 class AppendOnlyInline:

@@ -106,6 +106,19 @@ class Partij(models.Model):
         return self.afkorting
 
 
+# A member without an e-mail address can never set a password: the reset page mails a link.
+NO_EMAIL_MESSAGE = (
+    "{user} heeft geen e-mailadres en kan dus geen wachtwoord instellen of opnieuw instellen. "
+    "Laat eerst een e-mailadres invullen bij de gebruiker."
+)
+
+
+class LidmaatschapQuerySet(models.QuerySet):
+    def without_email(self):
+        """Memberships of users without an e-mail address: they cannot set a password."""
+        return self.filter(user__email="")
+
+
 class Lidmaatschap(models.Model):
     """A user speaks for a party: may report progress on that party's agreements."""
 
@@ -120,6 +133,7 @@ class Lidmaatschap(models.Model):
     )
     created_at = models.DateTimeField("aangemaakt op", auto_now_add=True)
 
+    objects = LidmaatschapQuerySet.as_manager()
     history = HistoricalRecords(
         verbose_name="wijziging in lidmaatschap",
         verbose_name_plural="wijzigingen in lidmaatschappen",
@@ -139,6 +153,13 @@ class Lidmaatschap(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.partij}"
+
+    def clean(self):
+        super().clean()
+        # A member sets a password through a link mailed to them, the first time and each time
+        # after: without an address they could never log in, nor get the rounds' mail.
+        if self.user_id and not self.user.email:
+            raise ValidationError({"user": NO_EMAIL_MESSAGE.format(user=self.user)})
 
 
 class Status(models.TextChoices):

@@ -424,3 +424,41 @@ def test_a_member_sees_no_links_to_the_admin(client, alice, dvt):
     assert "Afspraak toevoegen" not in page
     assert "/admin/" not in page
 
+
+# Members who can log in.
+
+
+def test_a_member_without_an_email_address_is_refused(client, staff, nhg):
+    client.force_login(staff)
+    zonder = UserFactory(username="zonder", email="")
+    response = client.post(
+        admin_url(Partij, "change", nhg.pk),
+        {
+            "naam": nhg.naam,
+            "afkorting": nhg.afkorting,
+            "soort": nhg.soort,
+            "lidmaatschappen-TOTAL_FORMS": "1",
+            "lidmaatschappen-INITIAL_FORMS": "0",
+            "lidmaatschappen-0-partij": nhg.pk,
+            "lidmaatschappen-0-user": zonder.pk,
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["inline_admin_formsets"][0].formset.errors[0]["user"] == [
+        "zonder heeft geen e-mailadres en kan dus geen wachtwoord instellen of opnieuw "
+        "instellen. Laat eerst een e-mailadres invullen bij de gebruiker."
+    ]
+    assert not nhg.leden.filter(pk=zonder.pk).exists()
+
+
+def test_party_and_user_pages_warn_of_a_member_without_an_address(
+    client, staff, superuser, nhg, alice
+):
+    type(alice).objects.filter(pk=alice.pk).update(email="")  # removed after joining
+    warning = "Geen e-mailadres: alice (NHG). Zonder adres kan een lid geen wachtwoord instellen"
+    client.force_login(staff)
+    response = client.get(admin_url(Partij, "change", nhg.pk))
+    assert warning in response.text
+    assert "Geen: kan geen wachtwoord instellen" in response.text  # the member's row
+    client.force_login(superuser)
+    assert warning in client.get(reverse("admin:auth_user_change", args=[alice.pk])).text
