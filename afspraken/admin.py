@@ -1,16 +1,25 @@
+from itertools import groupby
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count
-from django.forms.models import BaseInlineFormSet
+from django.forms.models import BaseInlineFormSet, ModelChoiceIterator, ModelChoiceIteratorValue
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from portal.core.history import BadInputMixin, HistoryAdmin, register_audit_trail
+from portal.core.history import (
+    BadInputMixin,
+    HistoryAdmin,
+    is_valid_lookup_value,
+    register_audit_trail,
+)
 from portal.core.versie import VersieForm
 from trajecten.admin import TrajectAdmin
 from trajecten.models import Faseperiode, Thema, Traject
@@ -43,8 +52,8 @@ class LidmaatschapInline(BadInputMixin, admin.TabularInline):
 
     model = Lidmaatschap
     formset = LidmaatschapFormSet
-    fields = ["user", "created_at"]
-    readonly_fields = ["created_at"]
+    fields = ["user", "email", "created_at"]
+    readonly_fields = ["email", "created_at"]
     autocomplete_fields = ["user"]
     extra = 0
 
@@ -53,6 +62,10 @@ class LidmaatschapInline(BadInputMixin, admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="e-mailadres")
+    def email(self, obj):
+        return obj.user.email or "Geen: kan geen wachtwoord instellen"
 
 
 @admin.register(Partij)
@@ -66,16 +79,61 @@ class PartijAdmin(HistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(leden_count=Count("lidmaatschappen"))
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        partij = getattr(response, "context_data", {}).get("original")
+        if request.method == "GET" and partij is not None:
+            warn_members_without_email(request, Lidmaatschap.objects.filter(partij=partij))
+        return response
+
     @admin.display(description="leden", ordering="leden_count")
     def leden_count(self, obj):
         return obj.leden_count
 
 
+def warn_members_without_email(request, lidmaatschappen) -> None:
+    """Say on the page which of these members cannot set a password (a new membership of
+    such a user is refused by `Lidmaatschap.clean()`; this is for those from before, or whose
+    address was removed since)."""
+    leden = lidmaatschappen.without_email().select_related("user", "partij")
+    names = sorted({f"{lid.user} ({lid.partij})" for lid in leden})
+    if names:
+        messages.warning(
+            request,
+            f"Geen e-mailadres: {', '.join(names)}. Zonder adres kan een lid geen wachtwoord "
+            "instellen of opnieuw instellen en krijgt het geen mail van het portaal. Laat een "
+            "e-mailadres invullen bij de gebruiker.",
+        )
+
+
+class ThemaChoiceIterator(ModelChoiceIterator):
+    """The themes grouped under their trajectory's name: theme names repeat across
+    trajectories, and without a script the list holds every trajectory's themes."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for traject, themas in groupby(self.queryset, key=lambda thema: thema.traject):
+            yield (traject.naam, [self.choice(thema) for thema in themas])
+
+
+class ThemaSelect(forms.Select):
+    """Each theme names its trajectory in `data-traject`, so that `js/thema-per-traject.js`
+    offers only the themes of the trajectory chosen above it."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if isinstance(value, ModelChoiceIteratorValue):
+            option["attrs"]["data-traject"] = value.instance.traject_id
+        return option
+
+
 class ThemaChoiceField(forms.ModelChoiceField):
-    """Theme names repeat across trajectories, so the label names the trajectory too."""
+    iterator = ThemaChoiceIterator
+    widget = ThemaSelect
 
     def label_from_instance(self, obj):
-        return f"{obj.traject.naam}: {obj.naam}"
+        return obj.naam
 
 
 class AppendOnlyInline:
@@ -261,9 +319,14 @@ class VerbeterafspraakAdmin(HistoryAdmin):
         (None, {"fields": ["traject", "thema", "nummer", "titel", "omschrijving", "versie"]}),
         ("Partijen", {"fields": ["regiehouder", "betrokken_partijen"]}),
         ("Doel", {"fields": ["streefjaar", "streefwaarde"]}),
-        ("Herkomst", {"fields": ["bron", "bron_url"]}),
+        ("Waar de afspraak is gemaakt", {"fields": ["bron", "bron_url"]}),
     ]
     inlines = [VoortgangsupdateInline, IndicatorInline]
+    # Titles run to a hundred characters and more; Django's text box shows twenty.
+    wide_fields = {"titel", "streefwaarde", "bron", "bron_url"}
+
+    class Media:
+        js = ["js/thema-per-traject.js", "js/admin-autocomplete-labels.js"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_status()
@@ -273,13 +336,45 @@ class VerbeterafspraakAdmin(HistoryAdmin):
         # which dates and parties are allowed.
         return self.inlines if obj is not None else []
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name in self.wide_fields:
+            formfield.widget.attrs["class"] = "vLargeTextField"
+        return formfield
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "thema":
             kwargs["queryset"] = Thema.objects.select_related("traject").order_by(
-                "traject__naam", "volgorde"
+                "traject__naam", "traject", "volgorde", "naam"
             )
             kwargs["form_class"] = ThemaChoiceField
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_changeform_initial_data(self, request):
+        """A trajectory given in the address (from its page, or after "Opslaan en nieuwe
+        toevoegen") proposes the trajectory's next number."""
+        initial = super().get_changeform_initial_data(request)
+        traject = initial.get("traject")
+        if traject and "nummer" not in initial and is_valid_lookup_value(Traject._meta.pk, traject):
+            initial["nummer"] = Verbeterafspraak.objects.next_nummer(traject)
+        return initial
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return self._keep_traject(
+            request, obj, super().response_add(request, obj, post_url_continue)
+        )
+
+    def response_change(self, request, obj):
+        return self._keep_traject(request, obj, super().response_change(request, obj))
+
+    def _keep_traject(self, request, obj, response):
+        """After "Opslaan en nieuwe toevoegen" the next agreement is most often one of the same
+        trajectory, under the same theme: the new form starts with both."""
+        if "_addanother" in request.POST and IS_POPUP_VAR not in request.POST:
+            query = urlencode({"traject": obj.traject_id, "thema": obj.thema_id})
+            location = response["Location"]
+            response["Location"] = f"{location}{'&' if '?' in location else '?'}{query}"
+        return response
 
     @admin.display(description="huidige status", ordering="status_code")
     def current_status(self, obj):
@@ -348,6 +443,8 @@ class TrajectWithAfsprakenAdmin(TrajectAdmin):
     """The trajectory admin of `trajecten`, with the trajectory's agreements listed."""
 
     list_display = [*TrajectAdmin.list_display, "afspraken_count"]
+    # With "Afspraak toevoegen" and "Indicator toevoegen" for this trajectory.
+    change_form_template = "admin/afspraken/traject_change_form.html"
     inlines = [*TrajectAdmin.inlines, TrajectIndicatorInline, VerbeterafspraakInline]
 
     def get_inlines(self, request, obj):

@@ -106,6 +106,19 @@ class Partij(models.Model):
         return self.afkorting
 
 
+# A member without an e-mail address can never set a password: the reset page mails a link.
+NO_EMAIL_MESSAGE = (
+    "{user} heeft geen e-mailadres en kan dus geen wachtwoord instellen of opnieuw instellen. "
+    "Laat eerst een e-mailadres invullen bij de gebruiker."
+)
+
+
+class LidmaatschapQuerySet(models.QuerySet):
+    def without_email(self):
+        """Memberships of users without an e-mail address: they cannot set a password."""
+        return self.filter(user__email="")
+
+
 class Lidmaatschap(models.Model):
     """A user speaks for a party: may report progress on that party's agreements."""
 
@@ -120,6 +133,7 @@ class Lidmaatschap(models.Model):
     )
     created_at = models.DateTimeField("aangemaakt op", auto_now_add=True)
 
+    objects = LidmaatschapQuerySet.as_manager()
     history = HistoricalRecords(
         verbose_name="wijziging in lidmaatschap",
         verbose_name_plural="wijzigingen in lidmaatschappen",
@@ -139,6 +153,13 @@ class Lidmaatschap(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.partij}"
+
+    def clean(self):
+        super().clean()
+        # A member sets a password through a link mailed to them, the first time and each time
+        # after: without an address they could never log in, nor get the rounds' mail.
+        if self.user_id and not self.user.email:
+            raise ValidationError({"user": NO_EMAIL_MESSAGE.format(user=self.user)})
 
 
 class Status(models.TextChoices):
@@ -252,6 +273,11 @@ class VerbeterafspraakQuerySet(models.QuerySet):
             "betrokken_partijen"
         )
 
+    def next_nummer(self, traject_id) -> int:
+        """The number after the trajectory's highest (1 for its first agreement)."""
+        highest = self.filter(traject=traject_id).aggregate(highest=models.Max("nummer"))
+        return (highest["highest"] or 0) + 1
+
     def for_list(self):
         """What a row of a list shows: the agreement's number, title and target year, its
         trajectory, theme and parties by name, and its status today; no long texts."""
@@ -317,13 +343,20 @@ class Verbeterafspraak(models.Model):
     )
     streefjaar = models.PositiveSmallIntegerField("streefjaar")
     streefwaarde = models.CharField("streefwaarde", max_length=200, blank=True)
+    # Where the agreement was made, not where data comes from (an indicator's `bron` is that).
     bron = models.CharField(
-        "herkomst",
+        "afgesproken in",
         max_length=300,
         blank=True,
-        help_text="Paragraaf in het verbetersignalement waar de afspraak vandaan komt.",
+        help_text="Het advies of rapport waarin de afspraak is gemaakt, met de paragraaf, "
+        "bijvoorbeeld ‘Verbetersignalement, paragraaf 4.2’. Niet de bron van cijfers: die "
+        "staat bij de indicator.",
     )
-    bron_url = models.URLField("link naar de herkomst", blank=True)
+    bron_url = models.URLField(
+        "link naar dat advies of rapport",
+        blank=True,
+        help_text="Het internetadres van dat advies of rapport, als het openbaar is.",
+    )
     versie = models.PositiveIntegerField(
         "versie",
         default=1,

@@ -8,19 +8,24 @@ refused by the form, and an account they may not change is shown, not saved.
 
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import UserChangeForm
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_tasks_db.admin import DBTaskResultAdmin
+from django_tasks_db.models import DBTaskResult
 
+from afspraken.admin import warn_members_without_email
+from afspraken.models import Lidmaatschap
 from portal.core.history import BadInputMixin
 
 from .accounts import (
@@ -30,6 +35,7 @@ from .accounts import (
     grantable_groups,
     grantable_permissions,
 )
+from .services import stuur_wachtwoordmail
 
 User = get_user_model()
 
@@ -61,6 +67,52 @@ class AccountChangeForm(UserChangeForm):
         return chosen
 
 
+class AccountCreationForm(AdminUserCreationForm):
+    """A new account has an e-mail address: that is how its owner sets a password, the first
+    time (*Mail sturen om een wachtwoord in te stellen*) and whenever it is forgotten. The
+    "+" beside a party's member opens this form too."""
+
+    class Meta(AdminUserCreationForm.Meta):
+        fields = ["username", "email"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = True
+        self.fields[
+            "email"
+        ].help_text = "Nodig om een wachtwoord in te stellen: het portaal mailt daarvoor een link."
+
+
+@admin.action(description="Mail sturen om een wachtwoord in te stellen", permissions=["change"])
+def send_password_mail(modeladmin, request, queryset):
+    """For a new member (or anyone locked out of their password): a link to set one, mailed by
+    background work to the account's own address."""
+    accounts = [account for account in queryset if can_change_account(request.user, account)]
+    ontvangers = stuur_wachtwoordmail(accounts=accounts)
+    for account in ontvangers:
+        modeladmin.log_change(request, account, "Mail gestuurd om een wachtwoord in te stellen.")
+    if ontvangers:
+        names = ", ".join(account.get_username() for account in ontvangers)
+        modeladmin.message_user(
+            request, f"Een mail om een wachtwoord in te stellen gaat naar: {names}."
+        )
+    skipped = [account for account in accounts if account not in ontvangers]
+    if skipped:
+        names = ", ".join(account.get_username() for account in skipped)
+        modeladmin.message_user(
+            request,
+            f"Geen mail naar {names}: geen e-mailadres, of het account is niet actief.",
+            messages.WARNING,
+        )
+    refused = len(queryset) - len(accounts)
+    if refused:
+        modeladmin.message_user(
+            request,
+            f"{refused} account(s) mag u niet wijzigen; die krijgen geen mail.",
+            messages.WARNING,
+        )
+
+
 @admin.action(description="Tweede factor opnieuw laten instellen", permissions=["change"])
 def reset_second_factor(modeladmin, request, queryset):
     """For someone who lost their phone: their authenticator app and recovery codes are
@@ -83,6 +135,25 @@ def reset_second_factor(modeladmin, request, queryset):
 
 
 admin.site.unregister(User)
+
+
+# The queue of background work, which superusers may look into: django-tasks-db names it and
+# two of its columns in English, outside any translation (its fields are in locale/nl/).
+apps.get_app_config("django_tasks_database").verbose_name = "Achtergrondtaken"
+
+
+class TaakAdmin(DBTaskResultAdmin):
+    @admin.display(description="foutmelding (traceback)")
+    def formatted_traceback(self, obj):
+        return super().formatted_traceback(obj)
+
+    @admin.display(description="uitvoeren na")
+    def display_run_after(self, obj):
+        return super().display_run_after(obj)
+
+
+admin.site.unregister(DBTaskResult)
+admin.site.register(DBTaskResult, TaakAdmin)
 # Replaced by the account page's 'Tweede factor' and the action above: the device admins
 # would show every secret and recovery code.
 admin.site.unregister(TOTPDevice)
@@ -104,7 +175,17 @@ for model, model_admin in [
 @admin.register(User)
 class AccountAdmin(BadInputMixin, DjangoUserAdmin):
     form = AccountChangeForm
-    actions = [reset_second_factor]
+    add_form = AccountCreationForm
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["username", "email", "usable_password", "password1", "password2"],
+            },
+        )
+    ]
+    actions = [send_password_mail, reset_second_factor]
     list_display = ["username", "email", "first_name", "last_name", "is_active", "is_staff"]
 
     def get_fieldsets(self, request, obj=None):
@@ -139,6 +220,13 @@ class AccountAdmin(BadInputMixin, DjangoUserAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and can_change_account(request.user, obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        account = getattr(response, "context_data", {}).get("original")
+        if request.method == "GET" and account is not None:
+            warn_members_without_email(request, Lidmaatschap.objects.filter(user=account))
+        return response
 
     def user_change_password(self, request, id, form_url=""):
         account = self.get_object(request, unquote(id))

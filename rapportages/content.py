@@ -182,6 +182,8 @@ class AfspraakRow:
     traject_id: int
     streefjaar: int
     streefwaarde: str
+    bron: str
+    """The advice or report the agreement was made in, so a reader can trace it there."""
     partijen: list[PartijRow]
     """The regiehouder first, then the other parties by abbreviation."""
     omschrijving: str = ""
@@ -548,7 +550,16 @@ def _afspraken(rapportage: Rapportage, traject_ids: list[int]):
         .values("peildatum")[:1]
     )
     counting = without_unaccepted_answers(Voortgangsupdate.objects.all())
-    columns = ["pk", "nummer", "titel", "thema_id", "traject_id", "streefjaar", "streefwaarde"]
+    columns = [
+        "pk",
+        "nummer",
+        "titel",
+        "thema_id",
+        "traject_id",
+        "streefjaar",
+        "streefwaarde",
+        "bron",
+    ]
     if rapportage.is_eindevaluatie:
         columns.append("omschrijving")
     rows = (
@@ -585,7 +596,7 @@ def _afspraken(rapportage: Rapportage, traject_ids: list[int]):
         partijen = [PartijRow(regiehouder_id, naam, afkorting)]
         partijen += [p for p in betrokken.get(pk, ()) if p.pk != regiehouder_id]
         # Positional, in the order of `columns` and the fields of AfspraakRow.
-        afspraken.append(AfspraakRow(*row[:7], partijen, *row[7:n]))
+        afspraken.append(AfspraakRow(*row[:8], partijen, *row[8:n]))
         statuses[pk] = (status, status_update_id, vorige)
     return afspraken, statuses
 

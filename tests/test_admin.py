@@ -15,6 +15,7 @@ from tests.factories import (
     FaseperiodeFactory,
     LidmaatschapFactory,
     PartijFactory,
+    ThemaFactory,
     TrajectFactory,
     UserFactory,
     VerbeterafspraakFactory,
@@ -342,3 +343,122 @@ def test_report_status_follows_its_editions(client, staff, demo):
     concepts = client.get(url, {"status": "concept"}).context["cl"].result_list
     assert len(concepts) == Rapportage.objects.count() - 1
     assert "Gepubliceerd op" in client.get(url).text
+
+
+# Entering agreements: the theme list, "save and add another", the links from a trajectory.
+
+
+def test_the_theme_list_is_grouped_by_trajectory_and_marks_each_theme(
+    client, staff, dvt, diagnostiek
+):
+    """Without a script the list shows every trajectory's themes under its name; the script
+    (static/js/thema-per-traject.js) keeps those whose `data-traject` is the chosen one."""
+    other = ThemaFactory(traject=TrajectFactory(naam="Artrose van knie en heup"), naam="Leefstijl")
+    client.force_login(staff)
+    response = client.get(admin_url(Verbeterafspraak, "add"))
+    assert '<optgroup label="Diepe veneuze trombose en longembolie">' in response.text
+    assert f'<option value="{diagnostiek.pk}" data-traject="{dvt.pk}">Diagnostiek</option>' in (
+        response.text
+    )
+    assert f'data-traject="{other.traject_id}">Leefstijl</option>' in response.text
+    assert "js/thema-per-traject.js" in response.text
+    titel = response.context["adminform"].form["titel"]
+    assert titel.field.widget.attrs["class"] == "vLargeTextField"  # wide enough for a title
+
+
+def test_a_theme_of_another_trajectory_is_refused(client, staff, dvt, nhg, niv):
+    other = ThemaFactory(traject=TrajectFactory(naam="Artrose van knie en heup"), naam="Leefstijl")
+    client.force_login(staff)
+    response = client.post(
+        admin_url(Verbeterafspraak, "add"), _afspraak_form(dvt, other, nhg, [niv])
+    )
+    assert response.context["adminform"].form.errors["thema"] == [
+        "Kies een thema van hetzelfde traject als de verbeterafspraak."
+    ]
+    assert not Verbeterafspraak.objects.exists()
+
+
+def test_save_and_add_another_keeps_trajectory_and_theme_and_proposes_the_next_number(
+    client, staff, dvt, diagnostiek, nhg, niv
+):
+    client.force_login(staff)
+    response = client.post(
+        admin_url(Verbeterafspraak, "add"),
+        {**_afspraak_form(dvt, diagnostiek, nhg, [niv]), "_addanother": "1"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == (
+        f"{admin_url(Verbeterafspraak, 'add')}?traject={dvt.pk}&thema={diagnostiek.pk}"
+    )
+    form = client.get(response["Location"]).context["adminform"].form
+    assert (form.initial["traject"], form.initial["thema"], form.initial["nummer"]) == (
+        str(dvt.pk),
+        str(diagnostiek.pk),
+        9,
+    )
+
+
+@pytest.mark.parametrize("value", ["abc", "99999999999999999999", "1.5", ""])
+def test_a_bad_trajectory_in_the_address_proposes_nothing(client, staff, value):
+    client.force_login(staff)
+    response = client.get(admin_url(Verbeterafspraak, "add"), {"traject": value, "thema": value})
+    assert response.status_code == 200
+    assert "nummer" not in response.context["adminform"].form.initial
+
+
+def test_a_trajectory_links_to_adding_its_agreements_and_indicators(client, staff, dvt):
+    client.force_login(staff)
+    add_afspraak = f"{admin_url(Verbeterafspraak, 'add')}?traject={dvt.pk}"
+    add_indicator = f"{reverse('admin:afspraken_indicator_add')}?traject={dvt.pk}"
+    admin_page = client.get(admin_url(Traject, "change", dvt.pk)).text
+    portal_page = client.get(dvt.get_absolute_url()).text
+    for page in (admin_page, portal_page):
+        assert f'href="{add_afspraak}"' in page
+        assert f'href="{add_indicator}"' in page
+    assert client.get(add_indicator).context["adminform"].form.initial["traject"] == str(dvt.pk)
+
+
+def test_a_member_sees_no_links_to_the_admin(client, alice, dvt):
+    client.force_login(alice)
+    page = client.get(dvt.get_absolute_url()).text
+    assert "Afspraak toevoegen" not in page
+    assert "/admin/" not in page
+
+
+# Members who can log in.
+
+
+def test_a_member_without_an_email_address_is_refused(client, staff, nhg):
+    client.force_login(staff)
+    zonder = UserFactory(username="zonder", email="")
+    response = client.post(
+        admin_url(Partij, "change", nhg.pk),
+        {
+            "naam": nhg.naam,
+            "afkorting": nhg.afkorting,
+            "soort": nhg.soort,
+            "lidmaatschappen-TOTAL_FORMS": "1",
+            "lidmaatschappen-INITIAL_FORMS": "0",
+            "lidmaatschappen-0-partij": nhg.pk,
+            "lidmaatschappen-0-user": zonder.pk,
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["inline_admin_formsets"][0].formset.errors[0]["user"] == [
+        "zonder heeft geen e-mailadres en kan dus geen wachtwoord instellen of opnieuw "
+        "instellen. Laat eerst een e-mailadres invullen bij de gebruiker."
+    ]
+    assert not nhg.leden.filter(pk=zonder.pk).exists()
+
+
+def test_party_and_user_pages_warn_of_a_member_without_an_address(
+    client, staff, superuser, nhg, alice
+):
+    type(alice).objects.filter(pk=alice.pk).update(email="")  # removed after joining
+    warning = "Geen e-mailadres: alice (NHG). Zonder adres kan een lid geen wachtwoord instellen"
+    client.force_login(staff)
+    response = client.get(admin_url(Partij, "change", nhg.pk))
+    assert warning in response.text
+    assert "Geen: kan geen wachtwoord instellen" in response.text  # the member's row
+    client.force_login(superuser)
+    assert warning in client.get(reverse("admin:auth_user_change", args=[alice.pk])).text

@@ -164,8 +164,25 @@ class AuditTrailAdmin(BadInputMixin, admin.ModelAdmin):
     list_filter = [ChangeTypeFilter]
     ordering = ["-history_date", "-history_id"]
 
+    # simple_history's own columns have English names ("History date"); its change reason is
+    # never set here.
+    HISTORY_FIELDS = {
+        "history_date": "moment",
+        "history_user": "changed_by",
+        "history_type": "change_type",
+        "history_change_reason": None,
+    }
+
     def get_list_display(self, request):
         return ["moment", "changed_by", "change_type", *self.object_fields]
+
+    def get_fields(self, request, obj=None):
+        fields = [
+            self.HISTORY_FIELDS.get(name, name)
+            for name in super().get_fields(request, obj)
+            if self.HISTORY_FIELDS.get(name, name)
+        ]
+        return sorted(fields, key=lambda name: name not in self.HISTORY_FIELDS.values())
 
     @admin.display(description="moment", ordering="history_date")
     def moment(self, obj):

@@ -1,5 +1,7 @@
 """Least privilege for the two staff roles: no one hands out a right they do not hold."""
 
+import re
+
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth.models import Group, Permission
@@ -187,6 +189,7 @@ def test_the_account_administrator_adds_an_account(client, beheerder):
         reverse("admin:auth_user_add"),
         {
             "username": "nieuw",
+            "email": "nieuw@example.org",
             "usable_password": "true",
             "password1": "lang-wachtwoord-42",
             "password2": "lang-wachtwoord-42",
@@ -194,7 +197,76 @@ def test_the_account_administrator_adds_an_account(client, beheerder):
     )
     assert response.status_code == 302
     new = type(beheerder).objects.get(username="nieuw")
+    assert new.email == "nieuw@example.org"
     assert not (new.is_staff or new.is_superuser or new.groups.exists())
+
+
+def test_a_new_account_needs_an_email_address(client, beheerder):
+    """Its owner sets a password through a mailed link; the "+" beside a party's member opens
+    this same form."""
+    client.force_login(beheerder)
+    response = client.post(
+        reverse("admin:auth_user_add") + "?_popup=1",
+        {"username": "nieuw", "usable_password": "false", "_popup": "1"},
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["email"] == ["Dit veld is verplicht."]
+    assert not type(beheerder).objects.filter(username="nieuw").exists()
+
+
+def send_password_mail(client, *accounts):
+    return client.post(
+        reverse("admin:auth_user_changelist"),
+        {
+            "action": "send_password_mail",
+            "_selected_action": [account.pk for account in accounts],
+        },
+        follow=True,
+    )
+
+
+def test_the_account_administrator_mails_a_member_a_link_to_set_a_password(
+    client, beheerder, alice, mailoutbox
+):
+    """The mail is background work (run at once in tests); its link is Django's password
+    reset, so the same pages set the password."""
+    zonder = UserFactory(username="zonder", email="")
+    client.force_login(beheerder)
+    response = send_password_mail(client, alice, zonder)
+    assert "Een mail om een wachtwoord in te stellen gaat naar: alice." in response.text
+    assert "Geen mail naar zonder: geen e-mailadres, of het account is niet actief." in (
+        response.text
+    )
+    [mail] = mailoutbox
+    assert mail.to == ["alice@example.org"]
+    assert mail.subject == "Stel uw wachtwoord in voor het Passende zorg portaal"
+    assert "Uw gebruikersnaam is: alice" in mail.body
+    assert "De link werkt 24 uur en één keer." in mail.body
+
+    client.logout()
+    link = re.search(r"https?://[^/]+(/accounts/reset/\S+)", mail.body).group(1)
+    response = client.get(link, follow=True)
+    assert "Nieuw wachtwoord kiezen" in response.text
+    response = client.post(
+        response.redirect_chain[-1][0],
+        {"new_password1": "eigen-lang-wachtwoord-7", "new_password2": "eigen-lang-wachtwoord-7"},
+    )
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.check_password("eigen-lang-wachtwoord-7")
+
+
+def test_no_password_mail_for_an_account_one_may_not_change(
+    client, beheerder, superuser, staff, mailoutbox
+):
+    client.force_login(beheerder)
+    response = send_password_mail(client, superuser)
+    assert "1 account(s) mag u niet wijzigen; die krijgen geen mail." in response.text
+    assert mailoutbox == []
+    # Editors only see accounts: the action is not theirs.
+    client.force_login(staff)
+    response = client.get(reverse("admin:auth_user_changelist"))
+    assert "send_password_mail" not in response.text
 
 
 def test_posting_superuser_status_changes_nothing_for_an_administrator(client, beheerder, alice):

@@ -129,6 +129,21 @@ def test_party_text_is_sanitised_markdown(rapportage, afspraak):
     assert "Regel <strong>een</strong><br>" in html
 
 
+def test_each_agreement_says_where_it_was_agreed(rapportage, afspraken):
+    """So a reader can trace it to the advice it came from; nothing when that is not known."""
+    afspraken[0].bron = "Verbetersignalement DVT, paragraaf 4.1 <b>"
+    afspraken[0].save()
+    afspraken[1].bron = ""
+    afspraken[1].save()
+
+    html = render_html(build_content(rapportage))
+
+    assert (
+        "<dt>Afgesproken in</dt><dd>Verbetersignalement DVT, paragraaf 4.1 &lt;b&gt;</dd>" in html
+    )
+    assert html.count("<dt>Afgesproken in</dt>") == len([a for a in afspraken if a.bron])
+
+
 @pytest.mark.parametrize("soort", ["traject", "implementatie"])
 def test_every_text_people_typed_is_escaped(soort, rapportage, implementatierapportage, dvt):
     """The loops over agreements, updates and indicators escape explicitly (no autoescape
