@@ -68,3 +68,8 @@ def test_the_summary_opens_the_published_report_and_its_pdf(rapportage, afsprake
 def test_no_summary_no_section(rapportage, afspraken, staff):
     editie = publiceer_rapportage(rapportage=rapportage, user=staff)
     assert "In het kort" not in editie.html
+
+
+def test_a_published_report_links_the_accessibility_statement(rapportage, afspraken, staff):
+    editie = publiceer_rapportage(rapportage=rapportage, user=staff)
+    assert '/toegankelijkheid/">toegankelijkheidsverklaring</a>' in editie.html
