@@ -3,7 +3,7 @@ import datetime
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
@@ -76,13 +76,22 @@ def afspraak_list(request):
 
 
 def afspraak_detail(request, pk):
-    """An agreement's page: the live one for a logged-in user (`afspraken.views`), for a
-    visitor its state in the newest published report, or the login if it has none yet."""
-    if not request.user.is_authenticated and request.method in ("GET", "HEAD"):
+    """An agreement's page: the live one for a logged-in user who may see it
+    (`afspraken.views`), for a visitor and for a member of another party its state in the
+    newest published report; else the login (a visitor) or a 404."""
+    reading = request.method in ("GET", "HEAD")
+    if not request.user.is_authenticated and reading:
         response = openbaar.afspraak_detail(request, pk)
         if response is not None:
             return response
-    return afspraken_views.afspraak_detail(request, pk)
+    try:
+        return afspraken_views.afspraak_detail(request, pk)
+    except Http404:
+        # Another party's agreement: a logged-in user sees at least what was published.
+        response = openbaar.afspraak_detail(request, pk) if reading else None
+        if response is None:
+            raise
+        return response
 
 
 @require_POST

@@ -502,3 +502,21 @@ def test_the_accessibility_statement_is_public_and_in_every_footer(client, alice
         assert link in client.get(url).text, url
     client.force_login(alice)
     assert link in client.get("/afspraken/").text
+
+
+def test_a_member_of_another_party_sees_the_published_state(
+    client, charlie, afspraken, gepubliceerd, dvt
+):
+    VoortgangsupdateFactory(
+        verbeterafspraak=afspraken[0],
+        peildatum=datetime.date(2023, 10, 1),
+        tekst="Live, niet publiek.",
+    )
+    client.force_login(charlie)  # ZN: not a party of agreement 1
+    response = client.get(afspraak_url(afspraken[0]))
+    assert response.status_code == 200
+    assert "De standaard wordt herzien." in response.text
+    assert "Live, niet publiek." not in response.text
+    nieuw = VerbeterafspraakFactory(traject=dvt, thema=afspraken[0].thema, nummer=9)
+    assert client.get(afspraak_url(nieuw)).status_code == 404
+    assert client.post(afspraak_url(afspraken[0]), {"tekst": "x"}).status_code in (403, 404)
