@@ -4,7 +4,7 @@ state that parties are still working on. Logged-in users keep the live pages."""
 
 from django import forms
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
@@ -76,11 +76,7 @@ def traject_detail(request, slug):
         stand.status_badge = badges[stand.status]
         stand.status_peildatum_tekst = dates[stand.status_peildatum]
         themas.setdefault(stand.thema, []).append(stand)
-    edities = list(
-        _editie_links(
-            Editie.objects.filter(pk__in=_newest_editie_per_rapportage(traject))
-        ).order_by("-peildatum", "-published_at")
-    )
+    edities = edities_over(traject)
     return render(
         request,
         "trajecten/traject_openbaar.html",
@@ -110,14 +106,20 @@ def _indicator_groups(traject, standen) -> list[dict]:
     ]
 
 
-def _newest_editie_per_rapportage(traject):
-    """The newest edition of each report that showed the trajectory's agreements: its own
-    reports and the implementation-wide ones."""
+def edities_over(traject) -> list:
+    """The newest edition of each report about the trajectory, as published (title, date):
+    its own reports, and the implementation-wide ones that showed its agreements. For the
+    live page and the public page alike."""
     showing = Editie.objects.filter(
-        pk__in=GepubliceerdeStand.objects.filter(traject=traject).values("editie")
+        Q(rapportage__traject=traject)
+        | Q(pk__in=GepubliceerdeStand.objects.filter(traject=traject).values("editie"))
     )
-    newest = showing.filter(rapportage=OuterRef("rapportage")).order_by("-nummer")
-    return showing.filter(pk=Subquery(newest.values("pk")[:1])).values("pk")
+    newest = Editie.objects.filter(rapportage=OuterRef("rapportage")).order_by("-nummer")
+    return list(
+        _editie_links(showing.filter(pk=Subquery(newest.values("pk")[:1]))).order_by(
+            "-peildatum", "-published_at"
+        )
+    )
 
 
 def afspraak_detail(request, pk):

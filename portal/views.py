@@ -18,7 +18,6 @@ from afspraken.views import (
     present_indicatoren,
     report_meting,
 )
-from rapportages.models import Rapportage
 from trajecten.models import Traject
 from uitvragen.models import Werkitem
 
@@ -150,21 +149,15 @@ def _render_detail(request, slug, *, meting_form=None):
     themas = [thema for thema in traject.themas.all() if by_thema[thema.pk]]
     for thema in themas:
         thema.afspraken = by_thema[thema.pk]
-    rapportages = list(
-        Rapportage.objects.published()
-        .filter(traject=traject)
-        .only("soort", "traject", "jaar", "titel")
-        .order_by("-jaar")
-    )
-    for rapportage in rapportages:
-        rapportage.traject = traject  # for its address, without fetching the trajectory again
+    # The reports as they were published: the title of an edition, not the report's today.
+    edities = openbaar.edities_over(traject)
     return render(
         request,
         "trajecten/traject_detail.html",
         {
             "traject": traject,
             "themas": themas,
-            "rapportages": rapportages,
+            "edities": edities,
             "indicator_groepen": _indicator_groups(traject, request.user, meting_form),
         },
     )

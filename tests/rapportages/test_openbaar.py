@@ -520,3 +520,15 @@ def test_a_member_of_another_party_sees_the_published_state(
     nieuw = VerbeterafspraakFactory(traject=dvt, thema=afspraken[0].thema, nummer=9)
     assert client.get(afspraak_url(nieuw)).status_code == 404
     assert client.post(afspraak_url(afspraken[0]), {"tekst": "x"}).status_code in (403, 404)
+
+
+def test_trajectory_pages_name_a_report_as_published(client, alice, dvt, afspraken, gepubliceerd):
+    rapportage = gepubliceerd.rapportage
+    rapportage.titel = "Een nieuwe titel na publicatie"
+    rapportage.save()
+    for logged_in in (False, True):
+        if logged_in:
+            client.force_login(alice)
+        text = client.get(traject_url(dvt)).text
+        assert gepubliceerd.titel in text
+        assert "Een nieuwe titel na publicatie" not in text
