@@ -23,3 +23,26 @@ class PasswordResetRequest(models.Model):
 
     def __str__(self):
         return f"{self.email} ({self.created_at:%d-%m-%Y %H:%M})"
+
+
+class Toegankelijkheidstoets(models.Model):
+    """The automated accessibility results of one run of the test suite, read in after it
+    (`manage.py toegankelijkheid_inlezen`), for the accessibility statement to show."""
+
+    uitgevoerd_op = models.DateTimeField("uitgevoerd op")
+    versie = models.CharField("versie (commit)", max_length=40, blank=True)
+    axe_paginas = models.PositiveIntegerField("pagina's gecontroleerd met axe")
+    axe_controles = models.PositiveIntegerField("controles met axe (pagina en breedte)")
+    axe_overtredingen = models.PositiveIntegerField("overtredingen gevonden door axe")
+    pdfua_bestanden = models.PositiveIntegerField("PDF's gecontroleerd met pdfua")
+    pdfua_fouten = models.PositiveIntegerField("fouten gevonden door pdfua")
+    pdfua_waarschuwingen = models.PositiveIntegerField("waarschuwingen van pdfua")
+    ingelezen_op = models.DateTimeField("ingelezen op", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "toegankelijkheidstoets"
+        verbose_name_plural = "toegankelijkheidstoetsen"
+        ordering = ["-uitgevoerd_op", "-pk"]
+
+    def __str__(self):
+        return f"Toets van {self.uitgevoerd_op:%d-%m-%Y %H:%M}"

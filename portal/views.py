@@ -22,6 +22,7 @@ from trajecten.models import Traject
 from uitvragen.models import Werkitem
 
 from . import openbaar
+from .models import Toegankelijkheidstoets
 
 
 @require_safe
@@ -213,5 +214,6 @@ def toegankelijkheid(request):
             "opgesteld_op": TOEGANKELIJKHEID_OPGESTELD_OP,
             "onderzocht_op": TOEGANKELIJKHEID_ONDERZOCHT_OP,
             "contact": settings.TOEGANKELIJKHEID_CONTACT,
+            "toets": Toegankelijkheidstoets.objects.first(),
         },
     )

@@ -9,6 +9,7 @@ tests/portal/test_mfa.py goes through the real pages.
 """
 
 import datetime
+from pathlib import Path
 
 import django.test
 import pytest
@@ -19,6 +20,7 @@ from portal.groups import ensure_beheergroep, ensure_redactiegroep
 from rapportages import serving
 from trajecten.models import Faseperiode
 
+from . import toegankelijkheid
 from .factories import (
     FaseperiodeFactory,
     LidmaatschapFactory,
@@ -178,3 +180,8 @@ def afspraak(dvt, diagnostiek, nhg, niv):
         betrokken_partijen=[niv],
         streefjaar=2024,
     )
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The run's accessibility results, for the statement (tests/toegankelijkheid.py)."""
+    toegankelijkheid.write(Path(__file__).resolve().parents[1] / "test-artifacts")

@@ -15,6 +15,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from tests import toegankelijkheid  # noqa: E402
 from tests.mfa import authenticator_app, code_for  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -75,6 +76,7 @@ def check_page(request, width):
             options={"runOnly": {"type": "tag", "values": WCAG_21_AA}},
         )
         violations = results.response["violations"]
+        toegankelijkheid.record_axe(page.url, width, len(violations))
         report = "\n".join(
             f"{v['id']} ({v['impact']}): {v['help']} at "
             + ", ".join(str(node["target"]) for node in v["nodes"])
