@@ -504,6 +504,12 @@ def test_the_accessibility_statement_is_public_and_in_every_footer(client, alice
     assert link in client.get("/afspraken/").text
 
 
+def test_the_admin_links_the_accessibility_statement_too(client, staff):
+    client.force_login(staff)
+    text = client.get(reverse("admin:index")).text
+    assert f'<a href="{reverse("toegankelijkheid")}">Toegankelijkheid</a>' in text
+
+
 def test_a_member_of_another_party_sees_the_published_state(
     client, charlie, afspraken, gepubliceerd, dvt
 ):
