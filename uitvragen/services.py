@@ -153,7 +153,7 @@ def _sluit(uitvraag: Uitvraag, *, bij: str = "") -> None:
 def _lock_item(werkitem: Werkitem) -> Werkitem:
     return (
         Werkitem.objects.select_for_update(of=("self",))
-        .select_related("uitvraag", "partij", "verbeterafspraak", "indicator")
+        .select_related("uitvraag", "partij", "traject", "verbeterafspraak", "indicator")
         .get(pk=werkitem.pk)
     )
 
@@ -260,8 +260,24 @@ def _review(werkitem: Werkitem, user, actie: str, *, opmerking: str) -> Werkitem
                 "Dit werkitem wacht niet op een beoordeling; misschien heeft iemand anders het "
                 "net beoordeeld."
             )
+        if actie == Beoordeling.Actie.GEACCEPTEERD:
+            _check_not_frozen(locked)
         _record(locked, actie, user, opmerking=opmerking)
     return locked
+
+
+def _check_not_frozen(locked: Werkitem) -> None:
+    """An answer dated in a period that a published report froze cannot count any more:
+    accepting it would add to that period afterwards, as a new update there would (which
+    `Voortgangsupdate.clean()` refuses). Sending it back asks for a newer one."""
+    peildatum = locked.antwoord.peildatum
+    if locked.traject.is_bevroren_op(peildatum):
+        raise ValidationError(
+            f"Dit antwoord geldt per {peildatum:%d-%m-%Y}, en over die periode is al een "
+            f"rapportage gepubliceerd (tot en met {locked.traject.bevroren_tot:%d-%m-%Y}). "
+            "Accepteren zou die rapportage achteraf veranderen. Stuur het terug en vraag om "
+            "een antwoord met een latere peildatum."
+        )
 
 
 # The item's state after each step of the exchange.

@@ -281,3 +281,19 @@ def test_a_figure_the_unit_refuses_stores_nothing(uitvraag, alice, nhg):
             werkitem=werkitem, user=alice, waarde=Decimal("120"), peildatum=TODAY
         )
     assert item(uitvraag, nhg, Werkitem.Soort.METING).status == Werkitem.Status.OPEN
+
+
+def test_an_answer_in_a_period_a_report_froze_is_not_accepted(uitvraag, alice, staff, nhg):
+    """A one-trajectory report published while the wider round stays open freezes its period;
+    an answer dated in it would change that report afterwards, as a new update there would."""
+    werkitem = item(uitvraag, nhg)
+    answer(werkitem, alice)
+    werkitem.traject.bevries_tot(TODAY)  # as publishing that trajectory's report does
+    with pytest.raises(ValidationError, match="Stuur het terug en vraag om een antwoord met"):
+        services.accepteer(werkitem=werkitem, user=staff)
+    werkitem.refresh_from_db()
+    assert werkitem.status == Werkitem.Status.INGEDIEND
+    assert not werkitem.beoordelingen.filter(actie=Beoordeling.Actie.GEACCEPTEERD).exists()
+    services.stuur_terug(werkitem=werkitem, user=staff, opmerking="Graag per een latere datum.")
+    werkitem.refresh_from_db()
+    assert werkitem.status == Werkitem.Status.TERUGGESTUURD
