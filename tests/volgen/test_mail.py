@@ -3,9 +3,11 @@ after the follow stopped; what it says never shows a status to someone who may n
 
 import datetime
 import email.policy
+import io
 import re
 
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
@@ -263,3 +265,27 @@ def test_publishing_a_report_mails_the_followers_once(dvt, afspraak, alice, bob,
     assert mail.to == ["bob@example.org"]
     assert mail.subject == "Rapportage gepubliceerd: Eerste voortgangsrapportage DVT"
     assert Volgbericht.objects.get().editie == editie
+
+
+def test_mails_left_waiting_by_a_failed_job_go_with_the_next_cron_run(
+    alice_volgt, afspraak, bob, settings, mailoutbox
+):
+    settings.TASKS = DATABASE_QUEUE
+    report(afspraak, bob)  # queued; the job is then lost, as when a worker died
+    DBTaskResult.objects.all().delete()
+    [bericht] = Volgbericht.objects.all()
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+    call_command("verstuur_volgberichten", stdout=io.StringIO())  # too recent: left alone
+    assert mailoutbox == []
+    Volgbericht.objects.filter(pk=bericht.pk).update(
+        created_at=bericht.created_at - datetime.timedelta(minutes=20)
+    )
+    out = io.StringIO()
+    call_command("verstuur_volgberichten", stdout=out)
+    assert "1 wachtend volgbericht opnieuw in de wachtrij gezet." in out.getvalue()
+    assert recipients(mailoutbox) == ["alice@example.org"]
+    call_command("verstuur_volgberichten", stdout=io.StringIO())  # a second run: nothing twice
+    assert len(mailoutbox) == 1
+    bericht.refresh_from_db()
+    assert bericht.status == Volgbericht.Status.VERZONDEN
