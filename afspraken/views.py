@@ -89,9 +89,6 @@ def afspraak_list(request):
     )
 
 
-MAX_DOWNLOAD = 5_000
-"""The most agreements one download holds: it is made in the request."""
-
 DOWNLOAD_KOLOMMEN = [
     "Traject",
     "Thema",
@@ -108,13 +105,9 @@ DOWNLOAD_KOLOMMEN = [
 
 def _download(request, afspraken, formaat):
     """The filtered list, all its pages, as a table; None (and a message) when it is too long."""
-    rows = list(afspraken[: MAX_DOWNLOAD + 1])
-    if len(rows) > MAX_DOWNLOAD:
-        messages.error(
-            request,
-            f"Een download bevat ten hoogste {MAX_DOWNLOAD:,} afspraken".replace(",", ".")
-            + ". Kies met de filters minder afspraken.",
-        )
+    rows = list(afspraken[: tabellen.MAX_RIJEN + 1])
+    if len(rows) > tabellen.MAX_RIJEN:
+        messages.error(request, tabellen.te_veel())
         return None
     url_of = detail_url_maker()
     base = request.build_absolute_uri("/").rstrip("/")

@@ -179,8 +179,12 @@ def afspraak_list(request):
             standen = standen.filter(status=form.cleaned_data["status"])
     standen = standen.order_by("traject__naam", "nummer")
     formaat = request.GET.get("formaat")
+    te_groot = ""
     if formaat in FORMATEN:
-        return _download_standen(request, standen, formaat)
+        aantal = standen.count()
+        if aantal <= tabellen.MAX_RIJEN:
+            return _download_standen(request, standen, formaat)
+        te_groot = tabellen.te_veel(aantal)
     page = Paginator(standen.defer("tekst_html", "toelichting_html"), PER_PAGE).get_page(
         request.GET.get("pagina")
     )
@@ -200,6 +204,7 @@ def afspraak_list(request):
             "page": page,
             "query": query.urlencode(),
             "filters_active": any(query.values()),
+            "te_groot": te_groot,
         },
     )
 

@@ -222,6 +222,11 @@ def editie_tabel(request, pk, formaat):
         raise Http404("Kies csv of xlsx.")
     editie = get_object_or_404(Editie.objects.only("pk", "nummer", "titel"), pk=pk)
     standen = editie.standen.order_by("traject__naam", "nummer")
+    aantal = standen.count()
+    if aantal > tabellen.MAX_RIJEN:
+        return HttpResponse(
+            tabellen.te_veel(aantal), content_type="text/plain; charset=utf-8", status=422
+        )
     base = request.build_absolute_uri("/").rstrip("/")
     naam = f"{editie.titel} editie {editie.nummer} afspraken"
     response = tabellen.download(naam, formaat, STAND_KOLOMMEN, stand_rijen(standen, base))

@@ -21,6 +21,19 @@ FORMATEN = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+MAX_RIJEN = 5_000
+"""The most rows one download holds: it is made in the request. Beyond it people filter, and
+reusers page through the open data (/api/v1/)."""
+
+
+def te_veel(aantal: int | None = None) -> str:
+    """The message for a download beyond `MAX_RIJEN` (of `aantal` rows, if known)."""
+    hoeveel = "meer" if aantal is None else f"{aantal:,}".replace(",", ".")
+    return (
+        f"Een download bevat ten hoogste {MAX_RIJEN:,} rijen".replace(",", ".")
+        + f" en deze zou er {hoeveel} hebben. Kies met de filters minder, of haal de gegevens "
+        "per pagina op via de open data."
+    )
 
 
 def _plain(value):

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from afspraken import views
 from afspraken.models import Status
+from portal.core import tabellen
 from tests.factories import VerbeterafspraakFactory, VoortgangsupdateFactory
 
 LIST_URL = reverse("afspraken:list")
@@ -52,12 +53,12 @@ def test_the_download_follows_the_filters_and_takes_every_page(client, staff, af
 
 def test_a_download_too_long_is_refused_with_a_message(client, staff, afspraak, dvt, monkeypatch):
     VerbeterafspraakFactory(traject=dvt, thema=afspraak.thema, nummer=2)
-    monkeypatch.setattr(views, "MAX_DOWNLOAD", 1)
+    monkeypatch.setattr(tabellen, "MAX_RIJEN", 1)
     client.force_login(staff)
     response = client.get(LIST_URL, {"formaat": "csv"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
-    assert "Een download bevat ten hoogste 1 afspraken. Kies met de filters minder" in response.text
+    assert "Een download bevat ten hoogste 1 rijen en deze zou er meer hebben." in response.text
 
 
 def test_an_unknown_format_shows_the_list(client, alice, afspraak):

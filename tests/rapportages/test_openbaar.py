@@ -538,3 +538,17 @@ def test_trajectory_pages_name_a_report_as_published(client, alice, dvt, afsprak
         text = client.get(traject_url(dvt)).text
         assert gepubliceerd.titel in text
         assert "Een nieuwe titel na publicatie" not in text
+
+
+def test_a_download_too_long_says_so_instead(client, dvt, afspraken, gepubliceerd, monkeypatch):
+    from portal.core import tabellen
+
+    monkeypatch.setattr(tabellen, "MAX_RIJEN", 2)
+    response = client.get(LIST_URL, {"formaat": "csv"})
+    assert response["Content-Type"].startswith("text/html")
+    assert "Een download bevat ten hoogste 2 rijen en deze zou er 3 hebben" in response.text
+    assert client.get(LIST_URL, {"formaat": "csv", "status": Status.AFGEROND}).status_code == 200
+    table = reverse("rapportages:editie_tabel", kwargs={"pk": gepubliceerd.pk, "formaat": "csv"})
+    response = client.get(table)
+    assert response.status_code == 422
+    assert "ten hoogste 2 rijen" in response.text
