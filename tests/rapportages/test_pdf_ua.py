@@ -3,6 +3,9 @@ no error, no warning. What it cannot check (reading order, fonts, alternative te
 sense) still needs a person; the README says so."""
 
 import io
+import re
+import subprocess
+from html import unescape
 
 import pdfua
 import pikepdf
@@ -71,3 +74,26 @@ def test_mending_twice_changes_nothing_more(rapportage, afspraken, staff, tmp_pa
             pikepdf.unparse_content_stream(pikepdf.parse_content_stream(a.pages[0]))
         ) == str(pikepdf.unparse_content_stream(pikepdf.parse_content_stream(b.pages[0])))
     assert findings(twice, tmp_path) == []
+
+
+def test_the_reading_order_of_the_pdf_follows_the_html(rapportage, afspraken, staff, tmp_path):
+    """The text as the PDF's content streams give it (what a reader without the tags gets, and
+    what the tags point into) has the headings in the order of the HTML."""
+    editie = publiceer_rapportage(rapportage=rapportage, user=staff)
+    path = tmp_path / "rapportage.pdf"
+    path.write_bytes(bytes(editie.pdf))
+    text = subprocess.run(
+        ["pdftotext", "-raw", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    text = " ".join(text.split())
+    headings = [
+        " ".join(unescape(re.sub(r"<[^>]+>", "", inner)).split())
+        for inner in re.findall(r"<h[1-4][^>]*>(.*?)</h[1-4]>", editie.html, flags=re.S)
+    ]
+    headings = [heading for heading in headings if heading]
+    assert len(headings) >= 8
+    position = 0
+    for heading in headings:
+        found = text.find(heading, position)
+        assert found >= 0, f"{heading!r} is missing, or out of order, in the PDF's text"
+        position = found + len(heading)
