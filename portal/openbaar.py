@@ -24,22 +24,9 @@ from trajecten.models import Traject
 LAATSTE_RAPPORTAGES = 5
 
 
-def _editie_links(edities):
-    """Editions with what their address needs, without their stored HTML and PDF."""
-    return edities.select_related("rapportage__traject").only(
-        "nummer",
-        "titel",
-        "peildatum",
-        "published_at",
-        "rapportage__soort",
-        "rapportage__jaar",
-        "rapportage__traject__slug",
-    )
-
-
 def home(request):
     trajecten = Traject.objects.prefetch_related("faseperiodes").order_by("naam")
-    edities = _editie_links(Editie.objects.order_by("-published_at", "-pk"))[:LAATSTE_RAPPORTAGES]
+    edities = Editie.objects.for_links().order_by("-published_at", "-pk")[:LAATSTE_RAPPORTAGES]
     return render(
         request,
         "portal/home.html",
@@ -116,9 +103,9 @@ def edities_over(traject) -> list:
     )
     newest = Editie.objects.filter(rapportage=OuterRef("rapportage")).order_by("-nummer")
     return list(
-        _editie_links(showing.filter(pk=Subquery(newest.values("pk")[:1]))).order_by(
-            "-peildatum", "-published_at"
-        )
+        showing.filter(pk=Subquery(newest.values("pk")[:1]))
+        .for_links()
+        .order_by("-peildatum", "-published_at")
     )
 
 

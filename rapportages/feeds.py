@@ -13,21 +13,6 @@ from .models import Editie, GepubliceerdeStand
 FEED_LENGTH = 30
 
 
-def edities_for_links():
-    """Editions with what their address and entry need, without their stored documents."""
-    return Editie.objects.select_related("rapportage__traject").only(
-        "nummer",
-        "titel",
-        "peildatum",
-        "published_at",
-        "rapportage__soort",
-        "rapportage__jaar",
-        "rapportage__titel",
-        "rapportage__traject__slug",
-        "rapportage__traject__naam",
-    )
-
-
 class NieuweRapportages(Feed):
     feed_type = Atom1Feed
     title = "Passende zorg verbetertrajecten: nieuwe rapportages"
@@ -42,7 +27,7 @@ class NieuweRapportages(Feed):
         return "/rapportages/"
 
     def items(self):
-        return edities_for_links().order_by("-published_at", "-pk")[:FEED_LENGTH]
+        return Editie.objects.for_links().order_by("-published_at", "-pk")[:FEED_LENGTH]
 
     def item_title(self, editie):
         if editie.nummer > 1:
@@ -97,7 +82,7 @@ class TrajectRapportages(NieuweRapportages):
     def items(self, traject):
         showing = GepubliceerdeStand.objects.filter(traject=traject).values("editie")
         return (
-            edities_for_links()
+            Editie.objects.for_links()
             .filter(pk__in=showing)
             .order_by("-published_at", "-pk")[:FEED_LENGTH]
         )

@@ -249,6 +249,23 @@ class Rapportage(models.Model):
         return f"voortgangsrapportage-{subject}-{self.jaar}"
 
 
+class EditieQuerySet(models.QuerySet):
+    def for_links(self):
+        """Editions with what a link to them and its text need (title, date, number, address),
+        without their stored HTML and PDF: for lists, feeds and the sitemap."""
+        return self.select_related("rapportage__traject").only(
+            "nummer",
+            "titel",
+            "peildatum",
+            "published_at",
+            "rapportage__soort",
+            "rapportage__jaar",
+            "rapportage__titel",
+            "rapportage__traject__slug",
+            "rapportage__traject__naam",
+        )
+
+
 class Editie(models.Model):
     """A published edition: the exact HTML and PDF as they were published, never rebuilt.
 
@@ -274,6 +291,8 @@ class Editie(models.Model):
         related_name="+",
         verbose_name="gepubliceerd door",
     )
+
+    objects = EditieQuerySet.as_manager()
 
     class Meta:
         verbose_name = "editie"
