@@ -14,6 +14,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from portal.core import tabellen
+from portal.core.datacache import cached_html
 from portal.core.tabellen import FORMATEN
 
 from .cijfers import getal
@@ -57,17 +58,41 @@ def get_afspraak_for_user(user, pk: int, *, for_update: bool = False) -> Verbete
 @require_safe
 @login_required
 def afspraak_list(request):
+    """Mijn afspraken (all agreements for an editor): the filters, the counts per status and a
+    page of the list. What it shows is rendered once per party, query and data version and
+    then kept (`cached_html`), since it is read far more often than anything changes."""
+    if request.GET.get("formaat") in FORMATEN:
+        filterset = _list_filterset(request)
+        if filterset.is_valid():
+            download = _download(request, filterset.qs, request.GET["formaat"])
+            if download is not None:
+                return download
+    redacteur = is_redacteur(request.user)
+    inhoud = cached_html(
+        "afspraken:list",
+        (redacteur, sorted(partij_ids_for(request.user)), sorted(request.GET.lists())),
+        lambda: _render_list(request, redacteur=redacteur),
+    )
+    return render(
+        request,
+        "afspraken/verbeterafspraak_list.html",
+        {"redacteur": redacteur, "inhoud": inhoud},
+    )
+
+
+def _list_filterset(request):
     afspraken = (
         Verbeterafspraak.objects.for_user(request.user)
         .for_list()
         .order_by("traject__naam", "nummer")
     )
-    filterset = VerbeterafspraakFilter(request.GET, queryset=afspraken, request=request)
-    formaat = request.GET.get("formaat")
-    if formaat in FORMATEN and filterset.is_valid():
-        download = _download(request, filterset.qs, formaat)
-        if download is not None:
-            return download
+    return VerbeterafspraakFilter(request.GET, queryset=afspraken, request=request)
+
+
+def _render_list(request, *, redacteur: bool) -> str:
+    """The list's own part of the page: depends on the user only through their parties and
+    whether they are an editor, which is what its cache key holds."""
+    filterset = _list_filterset(request)
     paginator = Paginator(filterset.qs, PER_PAGE)  # filters, and keeps the query before status
     status_counts = _status_counts(filterset, request.GET)
     if status_counts:
@@ -76,10 +101,10 @@ def afspraak_list(request):
         paginator.count = chosen[0] if chosen else sum(c["count"] for c in status_counts)
     page = paginator.get_page(request.GET.get("pagina"))
     _present_rows(page, request.user, terug=list_query(request.GET))
-    return render(
-        request,
-        "afspraken/verbeterafspraak_list.html",
+    return render_to_string(
+        "afspraken/verbeterafspraak_list_inhoud.html",
         {
+            "redacteur": redacteur,
             "filter": filterset,
             "page": page,
             "status_counts": status_counts,

@@ -281,6 +281,17 @@ CACHES = {
         "LOCATION": "portal_api_cache",
         "OPTIONS": {"MAX_ENTRIES": 10_000},
     },
+    # Rendered parts of the party pages, kept until any data changes (portal/core/datacache.py).
+    # A day at most; the oldest third goes when there are more than MAX_ENTRIES. FRAGMENT_CACHE=0
+    # renders every page anew (to compare, or to rule the cache out when looking for a fault).
+    "fragmenten": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache"
+        if env_bool("FRAGMENT_CACHE", True)
+        else "django.core.cache.backends.dummy.DummyCache",
+        "LOCATION": "portal_fragment_cache",
+        "TIMEOUT": 24 * 60 * 60,
+        "OPTIONS": {"MAX_ENTRIES": 5_000},
+    },
 }
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],

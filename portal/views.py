@@ -2,14 +2,15 @@ import datetime
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from afspraken import views as afspraken_views
-from afspraken.models import Indicator, Partij, Verbeterafspraak, is_redacteur
+from afspraken.models import Indicator, Partij, Verbeterafspraak, is_redacteur, partij_ids_for
 from afspraken.views import (
     DateTexts,
     StatusBadges,
@@ -22,6 +23,7 @@ from trajecten.models import Traject
 from uitvragen.models import Werkitem
 
 from . import openbaar
+from .core.datacache import cached_html
 from .models import Toegankelijkheidstoets
 
 
@@ -111,26 +113,61 @@ def meting_create(request, slug):
 
 
 def _render_detail(request, slug, *, meting_form=None):
+    """A trajectory page for a logged-in user. Below its heading it depends on the user only
+    through their parties (which agreements they may open) and whether they are an editor,
+    so it is rendered once per party and data version and then kept (`cached_html`); not for
+    a user who may report a figure here, whose page holds forms of their own."""
     traject = get_object_or_404(
-        Traject.objects.prefetch_related(
-            "faseperiodes",
-            Prefetch(
-                "verbeterafspraken",
-                queryset=Verbeterafspraak.objects.with_status()
-                .select_related("regiehouder", "laatste_update")
-                .only(
-                    *["traject", "thema", "nummer", "titel", "streefjaar"],
-                    "regiehouder__afkorting",
-                    "laatste_update__tekst_html",
-                )
-                .order_by("nummer"),
-            ),
-            "themas",
-        ).annotate(
+        Traject.objects.annotate(
             # Most trajectories have no indicators; knowing that saves them the query.
             has_indicatoren=Exists(Indicator.objects.filter(traject=OuterRef("pk")))
         ),
         slug=slug,
+    )
+    met_formulieren = meting_form is not None or _may_report_figures(traject, request.user)
+    if met_formulieren:
+        inhoud = _render_body(request, traject, meting_form)
+    else:
+        inhoud = cached_html(
+            "trajecten:detail",
+            (traject.pk, is_redacteur(request.user), sorted(partij_ids_for(request.user))),
+            lambda: _render_body(request, traject, None),
+        )
+    return render(
+        request,
+        "trajecten/traject_detail.html",
+        {"traject": traject, "inhoud": inhoud, "met_formulieren": met_formulieren},
+    )
+
+
+def _may_report_figures(traject, user) -> bool:
+    """Whether the page offers the user a form for a figure of the trajectory as a whole."""
+    if not traject.has_indicatoren:
+        return False
+    indicatoren = traject.indicatoren.filter(verbeterafspraak=None).only(
+        "pk", "traject", "leverancier"
+    )
+    return any(user.has_perm("afspraken.add_meting", indicator) for indicator in indicatoren)
+
+
+def _render_body(request, traject, meting_form) -> str:
+    """The page below the heading: phases, reports, agreements by theme, indicators (with the
+    figures' forms only when `request` is passed on, see `_render_detail`)."""
+    prefetch_related_objects(
+        [traject],
+        "faseperiodes",
+        Prefetch(
+            "verbeterafspraken",
+            queryset=Verbeterafspraak.objects.with_status()
+            .select_related("regiehouder", "laatste_update")
+            .only(
+                *["traject", "thema", "nummer", "titel", "streefjaar"],
+                "regiehouder__afkorting",
+                "laatste_update__tekst_html",
+            )
+            .order_by("nummer"),
+        ),
+        "themas",
     )
     afspraken = traject.verbeterafspraken.all()
     visible_pks = set(
@@ -150,17 +187,20 @@ def _render_detail(request, slug, *, meting_form=None):
     themas = [thema for thema in traject.themas.all() if by_thema[thema.pk]]
     for thema in themas:
         thema.afspraken = by_thema[thema.pk]
-    # The reports as they were published: the title of an edition, not the report's today.
-    edities = openbaar.edities_over(traject)
-    return render(
-        request,
-        "trajecten/traject_detail.html",
-        {
-            "traject": traject,
-            "themas": themas,
-            "edities": edities,
-            "indicator_groepen": _indicator_groups(traject, request.user, meting_form),
-        },
+    context = {
+        "traject": traject,
+        "themas": themas,
+        # The reports as they were published: the title of an edition, not the report's today.
+        "edities": openbaar.edities_over(traject),
+        "indicator_groepen": _indicator_groups(traject, request.user, meting_form),
+    }
+    with_forms = meting_form is not None or any(
+        beoordeling.form
+        for groep in context["indicator_groepen"]
+        for beoordeling in groep["beoordelingen"]
+    )
+    return render_to_string(
+        "trajecten/traject_detail_inhoud.html", context, request=request if with_forms else None
     )
 
 

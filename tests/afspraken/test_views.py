@@ -232,10 +232,12 @@ def test_list_runs_the_same_queries_for_3_or_300_agreements(
 ):
     make_agreements(count, nhg, dvt)
     client.force_login(alice)
-    # Session, user, the user's parties, counts per status (which give the paginator its count
-    # too), the page, its betrokken parties, the choices of the trajectory, theme and party
-    # filters (two queries). No session write (tests/test_sessions_refresh.py).
-    with django_assert_num_queries(8):
+    # Session, user, the user's parties, the data version, the kept lists (none yet), counts
+    # per status (which give the paginator its count too), the page, its betrokken parties,
+    # the choices of the trajectory, theme and party filters (two queries), and keeping the
+    # list (five: tests/afspraken/test_list_performance.py). No session write
+    # (tests/test_sessions_refresh.py).
+    with django_assert_num_queries(15):
         response = client.get(LIST_URL, {"rol": "regiehouder"})
     assert response.status_code == 200
     assert response.context["page"].paginator.count == count

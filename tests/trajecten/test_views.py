@@ -140,9 +140,24 @@ def test_detail_runs_the_same_queries_for_3_or_30_agreements(
         )
         VoortgangsupdateFactory(verbeterafspraak=afspraak)
     client.force_login(alice)
-    # Session, user, trajectory, its phases, agreements with the updates that set their status,
-    # themes, the user's parties, the agreements the user may open, published reports, whether
-    # the user follows it (the button). No session write.
-    with django_assert_num_queries(10):
+    # Session, user, trajectory, the user's parties, the data version, the kept pages (none
+    # yet), its phases, agreements with the updates that set their status, themes, the
+    # agreements the user may open, published reports, keeping the page (five: count,
+    # savepoint, look-up, insert, release), whether the user follows it (the button). No
+    # session write.
+    with django_assert_num_queries(17):
         response = client.get(detail_url(dvt))
     assert sum(len(t.afspraken) for t in response.context["themas"]) == count
+    # Again, nothing changed: session, user, trajectory, parties, data version, the kept page,
+    # the button.
+    with django_assert_num_queries(7):
+        again = client.get(detail_url(dvt))
+    assert main_part(again) == main_part(response)
+    assert again.text.count('class="afspraak-regel"') == count
+
+
+def main_part(response) -> str:
+    """The part of the page that is kept: after the follow button, whose form (like the
+    header's logout form) has a CSRF token of the request."""
+    text = response.text
+    return text[text.index("</form>", text.index('class="volg-knop"')) : text.index("</main>")]

@@ -41,12 +41,14 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import caches
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client, override_settings
 
 from afspraken.models import Lidmaatschap, Partij, Verbeterafspraak, Voortgangsupdate
+from portal.core import datacache
 from rapportages.management.commands.rapportage_benchmark import PREFIX
 from rapportages.management.commands.rapportage_benchmark import Command as ReportBenchmark
 from rapportages.models import Editie, Rapportage
@@ -77,6 +79,12 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--alleen-servertijd", action="store_true", help="zonder gunicorn en last"
+        )
+        parser.add_argument(
+            "--zonder-cache",
+            action="store_true",
+            help="gunicorn bewaart geen pagina-onderdelen (FRAGMENT_CACHE=0): elk verzoek "
+            "rendert, zoals het eerste na een wijziging",
         )
         parser.add_argument(
             "--schalen",
@@ -170,7 +178,8 @@ class Command(BaseCommand):
         """The server time of one request, in this process: the median of `times` requests."""
         self.stdout.write(
             f"\nServertijd van één verzoek (in dit proces, mediaan van {times}, na 5 om op te "
-            "warmen):"
+            "warmen); 'bewaard': de partijpagina uit de cache (portal/core/datacache.py), "
+            "'na wijziging': opnieuw gerenderd, zoals het eerste verzoek na een wijziging:"
         )
         with override_settings(ALLOWED_HOSTS=[HOST]):
             client = Client(HTTP_HOST=HOST)
@@ -181,14 +190,17 @@ class Command(BaseCommand):
                 queries = QueryCounter()  # Django empties its own log at each request
                 with connection.execute_wrapper(queries):
                     _check(client.get(page, secure=True), page)
-                elapsed = []
-                for _ in range(times):
-                    started = time.perf_counter()
+
+                def request(page=page):
                     client.get(page, secure=True)
-                    elapsed.append(time.perf_counter() - started)
+
+                kept = _timed(request, times)
+                rendered = _timed(request, times, before=_forget)
                 self.stdout.write(
-                    f"  {page:32} {statistics.median(elapsed) * 1000:6.1f} ms "
-                    f"(min {min(elapsed) * 1000:.1f} ms, {queries.count} queries)"
+                    f"  {page:32} bewaard {statistics.median(kept) * 1000:6.1f} ms "
+                    f"(min {min(kept) * 1000:.1f} ms, {queries.count} queries); "
+                    f"na wijziging {statistics.median(rendered) * 1000:6.1f} ms "
+                    f"(min {min(rendered) * 1000:.1f} ms)"
                 )
 
     def _load(self, member, pages, password, static_root, log_path, options):
@@ -200,6 +212,7 @@ class Command(BaseCommand):
             "SECURE_SSL_REDIRECT": "0",  # plain HTTP on the loopback, no TLS terminator here
             "STATIC_ROOT": str(static_root),
             "LOG_LEVEL": "WARNING",
+            "FRAGMENT_CACHE": "0" if options["zonder_cache"] else "1",
         }
         command = [
             sys.executable,
@@ -229,7 +242,12 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"\nLast: gunicorn met {options['workers']} workers op {HOST}:{port}, "
                     f"{options['verbindingen']} verbindingen, {options['seconden']:g} s per "
-                    f"pagina, {options['rondes']} ronde(s):"
+                    f"pagina, {options['rondes']} ronde(s), "
+                    + (
+                        "zonder cache van pagina-onderdelen (elk verzoek rendert):"
+                        if options["zonder_cache"]
+                        else "met de cache van pagina-onderdelen:"
+                    )
                 )
                 self.stdout.write(
                     f"  {'pagina':32} {'ronde':>5} {'verzoeken':>9} {'req/s':>7} "
@@ -275,6 +293,23 @@ class Command(BaseCommand):
             f"  herhaald verzoek met If-None-Match: {again.status} "
             f"(Cache-Control: {first.getheader('Cache-Control')})"
         )
+
+
+def _timed(request, times: int, *, before=None) -> list[float]:
+    """The time of each of `times` calls of `request`, `before()` run ahead of each, untimed."""
+    elapsed = []
+    for _ in range(times):
+        if before is not None:
+            before()
+        started = time.perf_counter()
+        request()
+        elapsed.append(time.perf_counter() - started)
+    return elapsed
+
+
+def _forget():
+    """As after a change of data: nothing kept (the next request renders and keeps anew)."""
+    caches[datacache.CACHE].clear()
 
 
 def _pdf_bytes(size: int) -> bytes:
