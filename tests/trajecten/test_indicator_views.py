@@ -156,3 +156,32 @@ def test_detail_runs_the_same_queries_for_1_or_5_indicators_per_kind(
         response = client.get(detail_url(dvt))
     groups = response.context["indicator_groepen"]
     assert sum(len(g["beoordelingen"]) for g in groups) == 2 * count
+
+
+def test_a_page_with_the_figures_forms_is_never_kept_nor_shared(
+    client, alice, charlie, dvt, traject_indicator, django_assert_num_queries
+):
+    """alice's party delivers the trajectory's figure, so her page has a form (with her CSRF
+    token) and is rendered for her each time; charlie's (ZN) has none and is kept."""
+    client.force_login(charlie)
+    client.get(detail_url(dvt))
+    # Session, user, trajectory, its own indicators (may he report one?), his parties, the
+    # data version, the kept page, the follow button.
+    with django_assert_num_queries(8):
+        kept = client.get(detail_url(dvt))
+    assert "Dagen tot de diagnose" in kept.text
+    assert 'name="csrfmiddlewaretoken"' not in below_the_follow_button(kept)
+    assert "voortgang.js" not in kept.text
+    client.force_login(alice)
+    for _ in range(2):
+        response = client.get(detail_url(dvt))
+        assert response.context["indicator_groepen"][0]["beoordelingen"][0].form is not None
+        token = response.context["csrf_token"]
+        assert f'value="{token}"' in below_the_follow_button(response)
+        assert "voortgang.js" in response.text
+
+
+def below_the_follow_button(response) -> str:
+    """The page after the follow button's form: the part that may be kept."""
+    text = response.text
+    return text[text.index("</form>", text.index('class="volg-knop"')) :]
