@@ -68,11 +68,15 @@ def afspraak_list(request):
             if download is not None:
                 return download
     redacteur = is_redacteur(request.user)
-    inhoud = cached_html(
-        "afspraken:list",
-        (redacteur, sorted(partij_ids_for(request.user)), sorted(request.GET.lists())),
-        lambda: _render_list(request, redacteur=redacteur),
-    )
+    if set(request.GET) - LIST_PARAMETERS - {"formaat"}:
+        # Parameters of no use to the list: rendered, but not kept under a key of their own.
+        inhoud = _render_list(request, redacteur=redacteur)
+    else:
+        inhoud = cached_html(
+            "afspraken:list",
+            (redacteur, sorted(partij_ids_for(request.user)), sorted(request.GET.lists())),
+            lambda: _render_list(request, redacteur=redacteur),
+        )
     return render(
         request,
         "afspraken/verbeterafspraak_list.html",

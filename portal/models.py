@@ -9,6 +9,9 @@ class PasswordResetRequest(models.Model):
     share nothing else.
     """
 
+    # Written by anonymous visitors; no kept page shows it (portal/core/datacache.py).
+    data_version_unwatched = True
+
     email = models.EmailField("e-mailadres")
     ip_address = models.GenericIPAddressField("IP-adres", null=True)
     created_at = models.DateTimeField("aangevraagd op", auto_now_add=True, db_index=True)

@@ -282,8 +282,9 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 10_000},
     },
     # Rendered parts of the party pages, kept until any data changes (portal/core/datacache.py).
-    # A day at most; the oldest third goes when there are more than MAX_ENTRIES. FRAGMENT_CACHE=0
-    # renders every page anew (to compare, or to rule the cache out when looking for a fault).
+    # A day at most; when there are more than MAX_ENTRIES, the expired ones go and then a third
+    # of the rest (Django's database cache). FRAGMENT_CACHE=0 renders every page anew (to
+    # compare, or to rule the cache out when looking for a fault); the table stays.
     "fragmenten": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache"
         if env_bool("FRAGMENT_CACHE", True)

@@ -23,7 +23,7 @@ from trajecten.models import Traject
 from uitvragen.models import Werkitem
 
 from . import openbaar
-from .core.datacache import cached_html
+from .core.datacache import NotKept, cached_html
 from .models import Toegankelijkheidstoets
 
 
@@ -117,26 +117,27 @@ def _render_detail(request, slug, *, meting_form=None):
     through their parties (which agreements they may open) and whether they are an editor,
     so it is rendered once per party and data version and then kept (`cached_html`); not for
     a user who may report a figure here, whose page holds forms of their own."""
-    traject = get_object_or_404(
-        Traject.objects.annotate(
-            # Most trajectories have no indicators; knowing that saves them the query.
-            has_indicatoren=Exists(Indicator.objects.filter(traject=OuterRef("pk")))
-        ),
-        slug=slug,
-    )
-    met_formulieren = meting_form is not None or _may_report_figures(traject, request.user)
-    if met_formulieren:
+    traject = get_object_or_404(_trajecten(), slug=slug)
+    if meting_form is not None or _may_report_figures(traject, request.user):
         inhoud = _render_body(request, traject, meting_form)
     else:
+        # The kept part reads its trajectory again, after the data version was read.
         inhoud = cached_html(
             "trajecten:detail",
             (traject.pk, is_redacteur(request.user), sorted(partij_ids_for(request.user))),
-            lambda: _render_body(request, traject, None),
+            lambda: _render_body(request, _trajecten().get(pk=traject.pk), None, keep=True),
         )
     return render(
         request,
         "trajecten/traject_detail.html",
-        {"traject": traject, "inhoud": inhoud, "met_formulieren": met_formulieren},
+        {"traject": traject, "inhoud": inhoud, "met_formulieren": isinstance(inhoud, NotKept)},
+    )
+
+
+def _trajecten():
+    return Traject.objects.annotate(
+        # Most trajectories have no indicators; knowing that saves them the query.
+        has_indicatoren=Exists(Indicator.objects.filter(traject=OuterRef("pk")))
     )
 
 
@@ -150,9 +151,10 @@ def _may_report_figures(traject, user) -> bool:
     return any(user.has_perm("afspraken.add_meting", indicator) for indicator in indicatoren)
 
 
-def _render_body(request, traject, meting_form) -> str:
-    """The page below the heading: phases, reports, agreements by theme, indicators (with the
-    figures' forms only when `request` is passed on, see `_render_detail`)."""
+def _render_body(request, traject, meting_form, *, keep: bool = False) -> str:
+    """The page below the heading: phases, reports, agreements by theme, indicators. With the
+    figures' forms (which hold the request's CSRF token) it is a `NotKept`; with `keep`, HTML
+    without forms is rendered without the request, so nothing of it can be in a kept part."""
     prefetch_related_objects(
         [traject],
         "faseperiodes",
@@ -199,9 +201,9 @@ def _render_body(request, traject, meting_form) -> str:
         for groep in context["indicator_groepen"]
         for beoordeling in groep["beoordelingen"]
     )
-    return render_to_string(
-        "trajecten/traject_detail_inhoud.html", context, request=request if with_forms else None
-    )
+    if with_forms or not keep:
+        return NotKept(render_to_string("trajecten/traject_detail_inhoud.html", context, request))
+    return render_to_string("trajecten/traject_detail_inhoud.html", context)
 
 
 def _indicator_groups(traject, user, meting_form) -> list[dict]:

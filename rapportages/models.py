@@ -350,6 +350,10 @@ class Opdracht(models.Model):
     the same transaction that stores it, so a second run finds it and publishes nothing twice.
     """
 
+    # Its state and heartbeat change every few seconds while it runs, and no kept page shows
+    # them; the edition it stores is watched (portal/core/datacache.py).
+    data_version_unwatched = True
+
     class Soort(models.TextChoices):
         PUBLICEREN = "publiceren", "publiceren"
         CONCEPT_PDF = "concept_pdf", "concept-PDF maken"

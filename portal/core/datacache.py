@@ -38,6 +38,7 @@ from pathlib import Path
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
+from django.core.management.commands.createcachetable import Command as CreateCacheTable
 from django.db import connections
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -45,11 +46,14 @@ from django.utils.safestring import SafeString, mark_safe
 TABLE = "portal_data_version"
 TRIGGER = "portal_data_changed"
 CACHE = "fragmenten"
+FRAGMENT_TABLE = settings.CACHES[CACHE]["LOCATION"]
 
 # Tables whose rows change on every request, login attempt or background job, and which no
 # cached part of a page shows: the sessions, the login throttle's attempts, the queue of
 # background work, the admin's log and the second factor's devices (their counters move at
-# each login). Every other model's table is watched, also those of apps added later.
+# each login). Our own such models say so themselves with `data_version_unwatched = True` (a
+# background job's state and heartbeat, the password-reset throttle). Every other model's
+# table is watched, also those of apps added later.
 UNWATCHED_APPS = frozenset(
     {"sessions", "axes", "django_tasks_db", "admin", "otp_totp", "otp_static", "django_otp"}
 )
@@ -66,6 +70,8 @@ def watched_tables() -> list[str]:
     for model in apps.get_models(include_auto_created=True):
         meta = model._meta
         if meta.app_label in UNWATCHED_APPS or not meta.managed or meta.proxy:
+            continue
+        if getattr(model, "data_version_unwatched", False):
             continue
         tables.add(meta.db_table)
     return sorted(tables)
@@ -101,6 +107,14 @@ def install(using: str = "default") -> None:
             _install_sqlite(cursor, connection, tables)
         else:  # pragma: no cover - the portal runs on PostgreSQL and SQLite only
             raise NotImplementedError(connection.vendor)
+        # What the migrations just did may have gone past the triggers (a table SQLite
+        # remade, a table made and filled in the same run): nothing kept before counts.
+        cursor.execute(f"UPDATE {TABLE} SET token = {_NEW_TOKEN[connection.vendor]}")
+    # The cache's own table, also where FRAGMENT_CACHE=0 left it out until now.
+    if FRAGMENT_TABLE not in existing:
+        command = CreateCacheTable()
+        command.verbosity = 0
+        command.create_table(using, FRAGMENT_TABLE, dry_run=False)
 
 
 def install_after_migrate(sender, using="default", **kwargs) -> None:
@@ -174,6 +188,10 @@ def _install_sqlite(cursor, connection, tables: list[str]) -> None:
 
 
 _SQLITE_TOKEN = "lower(hex(randomblob(16)))"
+_NEW_TOKEN = {
+    "postgresql": "md5(random()::text || clock_timestamp()::text || id::text)",
+    "sqlite": _SQLITE_TOKEN,
+}
 # Slots on PostgreSQL: as many transactions can change data at once without one waiting for
 # another's commit (more only add a slot).
 SLOTS = 16
@@ -229,14 +247,17 @@ def code_version() -> str:
         for config in apps.get_app_configs()
         if Path(config.path).resolve().is_relative_to(base)
     }
-    files = []
+    # The pinned versions of every library (Django's escaping included).
+    files = [base / "requirements.lock"]
     for root in roots:
         for directory, subdirectories, names in os.walk(root):
             subdirectories[:] = [d for d in subdirectories if not d.startswith((".", "__"))]
             files += [Path(directory) / name for name in names if name.endswith(_CODE_SUFFIXES)]
     digest = hashlib.sha256()
-    for path in sorted(set(files)):
-        digest.update(str(path.resolve().relative_to(base)).encode())
+    for path in sorted({path.resolve() for path in files}):
+        if not path.is_relative_to(base) or not path.is_file():
+            continue
+        digest.update(str(path.relative_to(base)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -250,13 +271,21 @@ def fragment_key(name: str, version: str, parts) -> str:
     return f"{name}:{code_version()}:{version}:{detail}"
 
 
+class NotKept(SafeString):
+    """HTML that a `render()` for `cached_html()` returns when it must not be kept after all
+    (it turned out to hold something of the request, such as a form's CSRF token); safe, as
+    what `cached_html()` returns."""
+
+
 def cached_html(name: str, parts, render: Callable[[], str]) -> SafeString:
     """What `render()` makes (HTML, safe), from the cache when nothing changed since it was
     made for the same `name` and `parts` today; else rendered and kept.
 
     `parts` must name everything the HTML depends on besides the data: whose it is (the
-    user's parties, an editor or not), the query string. Never call this for HTML with
-    something of one request or session in it (a CSRF token, a nonce, a message).
+    user's parties, an editor or not), the query string. `render()` must read the data it
+    shows itself, after the version was read here (data read before could be older than the
+    version it is kept under), and must return a `NotKept` for HTML with something of one
+    request or session in it (a CSRF token, a nonce, a message).
     """
     version = data_version()
     if version is None:
@@ -265,6 +294,9 @@ def cached_html(name: str, parts, render: Callable[[], str]) -> SafeString:
     key = fragment_key(name, version, parts)
     html = cache.get(key)
     if html is None:
-        html = str(render())
+        html = render()
+        if isinstance(html, NotKept):
+            return html
+        html = str(html)
         cache.set(key, html)
     return mark_safe(html)

@@ -180,10 +180,11 @@ def test_trajectory_page_fetches_only_the_updates_it_shows(
             )
     client.force_login(alice)
     url = reverse("trajecten:detail", kwargs={"slug": dvt.slug})
-    # Session, user, trajectory, the user's parties, data version, kept pages (none yet), its
-    # phases, agreements, themes, the updates that set their status, the ones the user may
-    # open, published reports, keeping the page (five), whether the user follows it.
-    with django_assert_num_queries(17):
+    # Session, user, trajectory, the user's parties, data version, kept pages (none yet), the
+    # trajectory again, its phases, agreements, themes, the updates that set their status, the
+    # ones the user may open, published reports, keeping the page (five), whether the user
+    # follows it.
+    with django_assert_num_queries(18):
         response = client.get(url)
     for nummer in range(1, 4):
         assert f"Stand {nummer}.{updates - 1}" in response.text

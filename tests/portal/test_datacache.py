@@ -9,13 +9,17 @@ from django.contrib.sessions.models import Session
 from django.db import connection, transaction
 from django.urls import reverse
 
-from afspraken.models import Lidmaatschap, Status, Verbeterafspraak, Voortgangsupdate
+from afspraken.models import Indicator, Lidmaatschap, Status, Verbeterafspraak, Voortgangsupdate
 from portal.core import datacache
+from portal.models import PasswordResetRequest
 from tests.factories import (
+    IndicatorFactory,
     PartijFactory,
     VerbeterafspraakFactory,
     VoortgangsupdateFactory,
 )
+from tests.trajecten.test_indicator_views import below_the_follow_button
+from trajecten.models import Traject
 
 LIST_URL = reverse("afspraken:list")
 
@@ -183,3 +187,80 @@ def test_a_write_after_the_version_was_read_moves_it_again():
         read = datacache.data_version()
         Verbeterafspraak.objects.filter(pk=afspraak.pk).update(titel="Tweede")
         assert datacache.data_version() != read
+
+
+def test_a_job_heartbeat_or_a_reset_request_leaves_the_version():
+    """Background jobs beat every few seconds and visitors ask for password resets; no kept
+    page shows either, so neither drops the kept pages."""
+    assert "rapportages_opdracht" not in datacache.watched_tables()
+    before = datacache.data_version()
+    PasswordResetRequest.objects.create(email="iemand@example.nl", ip_address="127.0.0.1")
+    assert datacache.data_version() == before
+
+
+def test_migrate_moves_the_version_and_makes_the_cache_table():
+    """What a migration did may have gone past the triggers (SQLite remakes tables without
+    them), so after it nothing kept counts; and the cache table is made if it is missing."""
+    before = datacache.data_version()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {datacache.FRAGMENT_TABLE}")
+    datacache.install()
+    assert datacache.data_version() != before
+    assert datacache.FRAGMENT_TABLE in connection.introspection.table_names()
+
+
+def changed_right_after_the_version_is_read(monkeypatch, change):
+    """As if another request committed `change` between this request's reading of the data
+    version and of the data."""
+    read = datacache.data_version
+
+    def data_version(*args, **kwargs):
+        version = read(*args, **kwargs)
+        change()
+        return version
+
+    monkeypatch.setattr(datacache, "data_version", data_version)
+
+
+def test_the_kept_part_reads_the_data_after_the_version(client, alice, nhg, monkeypatch):
+    afspraak = VerbeterafspraakFactory(regiehouder=nhg)
+    traject = afspraak.traject
+    client.force_login(alice)
+    changed_right_after_the_version_is_read(
+        monkeypatch,
+        lambda: Traject.objects.filter(pk=traject.pk).update(omschrijving="Net gewijzigd."),
+    )
+    assert "Net gewijzigd." in client.get(traject.get_absolute_url()).text
+
+
+def test_forms_that_appear_while_rendering_are_not_kept(client, alice, dvt, nhg, zn, monkeypatch):
+    """alice's party becomes the deliverer of the trajectory's figure just as her page is
+    being kept: her page gets the form (with her CSRF token), and nothing is kept."""
+    indicator = IndicatorFactory(verbeterafspraak=None, traject=dvt, leverancier=zn)
+    client.force_login(alice)
+    changed_right_after_the_version_is_read(
+        monkeypatch,
+        lambda: Indicator.objects.filter(pk=indicator.pk).update(leverancier=nhg),
+    )
+    kept = kept_parts()
+    response = client.get(dvt.get_absolute_url())
+    assert f'value="{response.context["csrf_token"]}"' in below_the_follow_button(response)
+    assert "voortgang.js" in response.text
+    assert kept_parts() == kept
+
+
+def kept_parts() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {datacache.FRAGMENT_TABLE}")
+        return cursor.fetchone()[0]
+
+
+def test_a_query_with_parameters_of_no_use_is_not_kept(client, alice, nhg):
+    VerbeterafspraakFactory(regiehouder=nhg, titel="Van het NHG")
+    client.force_login(alice)
+    kept = kept_parts()
+    for n in range(3):
+        assert "Van het NHG" in client.get(LIST_URL, {"onzin": n}).text
+    assert kept_parts() == kept
+    client.get(LIST_URL, {"status": "op_schema"})
+    assert kept_parts() == kept + 1

@@ -141,11 +141,11 @@ def test_detail_runs_the_same_queries_for_3_or_30_agreements(
         VoortgangsupdateFactory(verbeterafspraak=afspraak)
     client.force_login(alice)
     # Session, user, trajectory, the user's parties, the data version, the kept pages (none
-    # yet), its phases, agreements with the updates that set their status, themes, the
-    # agreements the user may open, published reports, keeping the page (five: count,
-    # savepoint, look-up, insert, release), whether the user follows it (the button). No
-    # session write.
-    with django_assert_num_queries(17):
+    # yet), the trajectory again (read after the version), its phases, agreements with the
+    # updates that set their status, themes, the agreements the user may open, published
+    # reports, keeping the page (five: count, savepoint, look-up, insert, release), whether
+    # the user follows it (the button). No session write.
+    with django_assert_num_queries(18):
         response = client.get(detail_url(dvt))
     assert sum(len(t.afspraken) for t in response.context["themas"]) == count
     # Again, nothing changed: session, user, trajectory, parties, data version, the kept page,
