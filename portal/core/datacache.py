@@ -7,15 +7,16 @@ of:
 
 - the *data version*: made of the tokens in the small table `portal_data_version`, one of
   which the database itself replaces whenever a watched table changes (every table of a
-  Django model except those in UNWATCHED_APPS). A trigger does it, so every way data changes
-  is caught alike: a model's `save()`, a queryset's `update()` or `delete()`,
-  `bulk_create()`, the admin, an import, a migration, raw SQL, a cascade, a flush. The token
+  Django model except those in UNWATCHED_APPS or marked `data_version_unwatched`). A
+  trigger does it, so every way data changes is caught alike: a model's `save()`, a
+  queryset's `update()` or `delete()`, `bulk_create()`, the admin, an import, a migration,
+  raw SQL, a cascade, a flush (and `migrate` moves it once more at its end). The token
   changes in the same transaction as the data, so a request that reads the new version also
   sees the new data (and a transaction sees its own changes at once), while a request that
   read the old version stores what it rendered under a key nobody asks for after the commit.
   Tokens are random, never a counter, so no version comes back after a flush or a restore;
-- the code version: a checksum of the templates and Python files, so that a deployment never
-  serves what an earlier version rendered;
+- the code version: a checksum of the templates, Python files, translations and pinned
+  libraries, so that a deployment never serves what an earlier version rendered;
 - today's date, for whatever a page derives from it;
 - what the caller says the part depends on (the user's parties, the query string…).
 
